@@ -1,0 +1,508 @@
+// Package kql prints processed Sigma rules as Kusto Query Language (KQL)
+// queries for Microsoft Defender XDR advanced hunting, Microsoft Sentinel
+// and Azure Monitor.
+//
+// The output follows the reference converter (pySigma's kusto backend)
+// wherever that one produces valid KQL, so that existing detections keep
+// their exact text; where it produces invalid KQL this backend produces a
+// valid query instead (see golden/DEVIATIONS.md).
+package kql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+// Backend converts rules to KQL.
+type Backend struct {
+	opts backends.Options
+}
+
+// New returns a KQL backend with the given options.
+func New(opts backends.Options) *Backend { return &Backend{opts: opts} }
+
+// Name returns "kusto", the target name of the reference.
+func (b *Backend) Name() string { return "kusto" }
+
+// Formats lists the output formats.
+func (b *Backend) Formats() []backends.Format {
+	return []backends.Format{{Name: "default", Description: "plain KQL queries"}}
+}
+
+// Convert returns one query per condition of the processed rule.
+func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error) {
+	r := res.Rule
+	if r.Detection == nil {
+		return nil, nil
+	}
+	var errs ast.ErrorList
+	var out []string
+	for _, c := range r.Detection.Conditions {
+		p := &printer{res: res, opts: b.opts}
+		tree := backends.Resolve(r.Detection, c.Expr)
+		if backends.IsEmpty(tree) {
+			continue
+		}
+		p.node(tree, top)
+		if len(p.errs) > 0 {
+			errs = append(errs, p.errs...)
+			continue
+		}
+		out = append(out, finalize(res, p.b.String()))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// finalize assembles the query from the pipelines' template.
+func finalize(res *pipeline.Result, cond string) string {
+	q := res.Query
+	if q == "" {
+		if res.Table == "" {
+			return cond
+		}
+		q = "{table}\n| where {condition}"
+	}
+	return strings.NewReplacer("{table}", quoteName(res.Table), "{condition}", cond).Replace(q)
+}
+
+// printer writes one condition.
+type printer struct {
+	res  *pipeline.Result
+	opts backends.Options
+	b    strings.Builder
+	errs ast.ErrorList
+}
+
+func (p *printer) errorf(pos ast.Pos, format string, args ...any) {
+	p.errs.Addf(pos, format, args...)
+}
+
+// context says where a node is printed, for parenthesisation.
+type context uint8
+
+const (
+	top   context = iota // the whole condition
+	inAnd                // an argument of and
+	inOr                 // an argument of or
+	inNot                // the argument of not(...)
+)
+
+// node prints n. Like the reference, every and, or and not inside another
+// one is parenthesised, whatever the precedence; the alternatives of one
+// expanded value (windash, base64offset) only inside an and.
+func (p *printer) node(n backends.Node, ctx context) {
+	switch n := n.(type) {
+	case *backends.And:
+		group := ctx != top
+		p.open(group)
+		if ms, ok := sameFieldStrings(n.Args); ok {
+			p.sameField(ms, false)
+		} else {
+			p.join(n.Args, " and ", inAnd)
+		}
+		p.close(group)
+	case *backends.Or:
+		group := ctx != top
+		if n.Expansion {
+			group = ctx == inAnd
+		}
+		p.open(group)
+		if ms, ok := sameFieldStrings(n.Args); ok {
+			p.sameField(ms, true)
+		} else {
+			p.join(n.Args, " or ", inOr)
+		}
+		p.close(group)
+	case *backends.Not:
+		if backends.IsEmpty(n.Arg) {
+			p.errorf(n.Pos, "cannot negate a search that the pipelines left empty (every item of it was dropped)")
+			return
+		}
+		p.open(ctx != top)
+		p.b.WriteString("not(")
+		p.node(n.Arg, inNot)
+		p.b.WriteString(")")
+		p.close(ctx != top)
+	case *backends.Match:
+		p.match(n)
+	case *backends.Empty:
+	}
+}
+
+func (p *printer) open(group bool) {
+	if group {
+		p.b.WriteByte('(')
+	}
+}
+
+func (p *printer) close(group bool) {
+	if group {
+		p.b.WriteByte(')')
+	}
+}
+
+func (p *printer) join(args []backends.Node, op string, ctx context) {
+	first := true
+	for _, a := range args {
+		if backends.IsEmpty(a) {
+			continue
+		}
+		if !first {
+			p.b.WriteString(op)
+		}
+		first = false
+		p.node(a, ctx)
+	}
+}
+
+// sameFieldStrings reports whether args are two or more matches of one
+// field against case-insensitive strings (or numbers), which the reference
+// prints as a list: "in~"/"has_all" for the plain values, and one test per
+// value with wildcards.
+func sameFieldStrings(args []backends.Node) ([]*backends.Match, bool) {
+	if len(args) < 2 {
+		return nil, false
+	}
+	ms := make([]*backends.Match, len(args))
+	for i, a := range args {
+		m, ok := a.(*backends.Match)
+		if !ok || m.Field == "" || m.Field != args[0].(*backends.Match).Field {
+			return nil, false
+		}
+		switch v := m.Value.(type) {
+		case *ast.String:
+			if v.Cased || v.HasPlaceholders() {
+				return nil, false
+			}
+		case *ast.Number:
+		default:
+			return nil, false
+		}
+		ms[i] = m
+	}
+	return ms, true
+}
+
+// in writes "field in~ (...)", or "field in (...)" for numbers on a numeric
+// column.
+func (p *printer) in(field string, vals []ast.Value) {
+	if p.numericColumn(field) && allNumbers(vals) {
+		p.b.WriteString(quoteName(field) + " in (")
+		for i, v := range vals {
+			if i > 0 {
+				p.b.WriteString(", ")
+			}
+			p.b.WriteString(v.(*ast.Number).Text)
+		}
+		p.b.WriteString(")")
+		return
+	}
+	p.b.WriteString(quoteName(field) + " in~ (")
+	p.list(vals)
+	p.b.WriteString(")")
+}
+
+func allNumbers(vals []ast.Value) bool {
+	for _, v := range vals {
+		if _, ok := v.(*ast.Number); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *printer) list(vals []ast.Value) {
+	for i, v := range vals {
+		if i > 0 {
+			p.b.WriteString(", ")
+		}
+		switch v := v.(type) {
+		case *ast.String:
+			p.b.WriteString(quote(v.Plain()))
+		case *ast.Number:
+			p.b.WriteString(quote(v.Text))
+		}
+	}
+}
+
+// sameField writes an OR (or AND) of one field's values: the plain values
+// first, as one "in~" (or "has_all") list, then the
+// others each with the operator their wildcards allow, and a value with
+// wildcards inside as a parenthesised conjunction of "contains" tests of
+// its literal pieces, as the reference does.
+func (p *printer) sameField(ms []*backends.Match, or bool) {
+	field := ms[0].Field
+	var plain []ast.Value
+	for _, m := range ms {
+		if isPlain(m.Value) {
+			plain = append(plain, m.Value)
+		}
+	}
+	if !or {
+		for _, v := range plain {
+			if _, num := v.(*ast.Number); num {
+				// has_all takes strings only: print the numbers one by one.
+				plain = nil
+				break
+			}
+		}
+	}
+	op := " or "
+	if !or {
+		op = " and "
+	}
+	first := true
+	if plain != nil {
+		first = false
+		switch {
+		case len(plain) == len(ms) && or:
+			p.in(field, plain)
+		case or:
+			p.b.WriteString(quoteName(field) + " in~ (")
+			p.list(plain)
+			p.b.WriteString(")")
+		default:
+			p.b.WriteString(quoteName(field) + " has_all (")
+			p.list(plain)
+			p.b.WriteString(")")
+		}
+	}
+	for _, m := range ms {
+		if isPlain(m.Value) && plain != nil {
+			continue
+		}
+		if !first {
+			p.b.WriteString(op)
+		}
+		first = false
+		s, ok := m.Value.(*ast.String)
+		if !ok {
+			p.match(m)
+			continue
+		}
+		if _, _, ok := simpleWildcard(s); ok || s.IsPlain() {
+			p.match(m)
+			continue
+		}
+		var pieces []string
+		for _, part := range s.Parts {
+			if part.Kind == ast.Literal {
+				pieces = append(pieces, part.Text)
+			}
+		}
+		if len(pieces) == 0 {
+			p.match(m)
+			continue
+		}
+		p.b.WriteByte('(')
+		for i, piece := range pieces {
+			if i > 0 {
+				p.b.WriteString(" and ")
+			}
+			p.b.WriteString(quoteName(field) + " contains " + quote(piece))
+		}
+		p.b.WriteByte(')')
+	}
+}
+
+func isPlain(v ast.Value) bool {
+	switch v := v.(type) {
+	case *ast.String:
+		return v.IsPlain()
+	case *ast.Number:
+		return true
+	}
+	return false
+}
+
+// simpleWildcard returns the operator for a string whose only wildcards are
+// a leading and/or trailing "*": startswith, endswith or contains.
+func simpleWildcard(s *ast.String) (op, text string, ok bool) {
+	parts := s.Parts
+	n := len(parts)
+	if n == 0 {
+		return "", "", false
+	}
+	lead := parts[0].Kind == ast.WildcardMulti
+	trail := parts[n-1].Kind == ast.WildcardMulti
+	switch {
+	case n == 1 && lead:
+		return "startswith", "", true
+	case n == 2 && trail && parts[0].Kind == ast.Literal:
+		return "startswith", parts[0].Text, true
+	case n == 2 && lead && parts[1].Kind == ast.Literal:
+		return "endswith", parts[1].Text, true
+	case n == 3 && lead && trail && parts[1].Kind == ast.Literal:
+		return "contains", parts[1].Text, true
+	}
+	return "", "", false
+}
+
+// match writes the test of one value.
+func (p *printer) match(m *backends.Match) {
+	if m.Field == "" {
+		p.keyword(m)
+		return
+	}
+	f := quoteName(m.Field)
+	switch v := m.Value.(type) {
+	case *ast.String:
+		p.str(f, v)
+	case *ast.Number:
+		p.b.WriteString(f + " == " + v.Text)
+	case *ast.Bool:
+		if p.columnType(m.Field) == "bool" || p.columnType(m.Field) == "boolean" {
+			fmt.Fprintf(&p.b, "%s == %v", f, v.Value)
+		} else {
+			fmt.Fprintf(&p.b, "%s =~ %s", f, quote(fmt.Sprint(v.Value)))
+		}
+	case *ast.Null:
+		p.b.WriteString("isnull(" + f + ")")
+	case *ast.Exists:
+		if v.Exists {
+			p.b.WriteString("isnotempty(" + f + ")")
+		} else {
+			p.b.WriteString("isempty(" + f + ")")
+		}
+	case *ast.CIDR:
+		fn := "ipv4_is_in_range"
+		if v.IPv6 {
+			fn = "ipv6_is_in_range"
+		}
+		p.b.WriteString(fn + "(" + f + ", " + quote(v.Network) + ")")
+	case *ast.Compare:
+		p.b.WriteString(f + " " + v.Op.String() + " " + v.Number.Text)
+	case *ast.Regex:
+		pat := v.Pattern
+		if v.Flags != "" {
+			pat = "(?" + v.Flags + ")" + pat
+		}
+		p.b.WriteString(f + " matches regex " + quote(pat))
+	case *ast.FieldRef:
+		g := quoteName(v.Field)
+		op := map[ast.MatchKind][2]string{
+			ast.MatchEqual:      {"=~", "=="},
+			ast.MatchContains:   {"contains", "contains_cs"},
+			ast.MatchStartsWith: {"startswith", "startswith_cs"},
+			ast.MatchEndsWith:   {"endswith", "endswith_cs"},
+		}[v.Match]
+		o := op[0]
+		if v.Cased {
+			o = op[1]
+		}
+		p.b.WriteString(f + " " + o + " " + g)
+	case *ast.TimePart:
+		fn := map[string]string{"minute": "datetime_part(\"minute\", %s)", "hour": "hourofday(%s)", "day": "dayofmonth(%s)",
+			"week": "week_of_year(%s)", "month": "getmonth(%s)", "year": "getyear(%s)"}[v.Part]
+		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + v.Number.Text)
+	case *ast.QueryExpr:
+		p.b.WriteString(strings.ReplaceAll(v.Expr, "{field}", f))
+	default:
+		p.errorf(m.Item.KeyPos, "value of field %s cannot be expressed in KQL", m.Field)
+	}
+}
+
+// str writes the test of a string value.
+func (p *printer) str(f string, v *ast.String) {
+	if v.HasPlaceholders() {
+		var names []string
+		for _, part := range v.Parts {
+			if part.Kind == ast.Placeholder {
+				names = append(names, "%"+part.Text+"%")
+			}
+		}
+		p.errorf(v.ValuePos, "placeholder %s has no value: give one with --placeholder NAME=value,... or a pipeline's vars", strings.Join(names, ", "))
+		return
+	}
+	if v.IsPlain() {
+		op := "=~"
+		if v.Cased {
+			op = "=="
+		}
+		p.b.WriteString(f + " " + op + " " + quote(v.Plain()))
+		return
+	}
+	if op, text, ok := simpleWildcard(v); ok {
+		if v.Cased {
+			op += "_cs"
+		}
+		p.b.WriteString(f + " " + op + " " + quote(text))
+		return
+	}
+	re := wildcardRegex(v)
+	if v.Cased {
+		p.b.WriteString(f + " matches regex " + quote(re))
+		return
+	}
+	p.b.WriteString(f + " matches regex " + quote(re))
+}
+
+// wildcardRegex turns a string with wildcards into a regular expression:
+// "*" is ".*", "?" is ".", and regex metacharacters are escaped.
+func wildcardRegex(v *ast.String) string {
+	var b strings.Builder
+	for _, part := range v.Parts {
+		switch part.Kind {
+		case ast.Literal:
+			for _, c := range part.Text {
+				if strings.ContainsRune(`.^$*+?{}[]\|()`, c) {
+					b.WriteByte('\\')
+				}
+				b.WriteRune(c)
+			}
+		case ast.WildcardMulti:
+			b.WriteString(".*")
+		case ast.WildcardSingle:
+			b.WriteString(".")
+		}
+	}
+	return b.String()
+}
+
+// keyword writes a field-less search: the value anywhere in the event.
+func (p *printer) keyword(m *backends.Match) {
+	switch v := m.Value.(type) {
+	case *ast.String:
+		if v.IsPlain() {
+			p.b.WriteString("* contains " + quote(v.Plain()))
+			return
+		}
+		if op, text, ok := simpleWildcard(v); ok && op == "contains" {
+			p.b.WriteString("* contains " + quote(text))
+			return
+		}
+		p.b.WriteString("* matches regex " + quote(wildcardRegex(v)))
+	case *ast.Number:
+		p.b.WriteString("* contains " + quote(v.Text))
+	case *ast.Regex:
+		pat := v.Pattern
+		if v.Flags != "" {
+			pat = "(?" + v.Flags + ")" + pat
+		}
+		p.b.WriteString("* matches regex " + quote(pat))
+	default:
+		p.errorf(m.Item.KeyPos, "this keyword value cannot be searched in KQL")
+	}
+}
+
+func (p *printer) columnType(field string) string {
+	if p.res.Schema == nil {
+		return ""
+	}
+	return p.res.Schema.Columns[field]
+}
+
+func (p *printer) numericColumn(field string) bool {
+	switch p.columnType(field) {
+	case "int", "long", "real", "decimal", "Int", "Long", "Integer", "Double", "BigInt", "double":
+		return true
+	}
+	return false
+}

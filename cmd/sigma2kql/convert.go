@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/internal/engine"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+// convertOptions are the flags of the convert command.
+type convertOptions struct {
+	Target        string
+	Pipelines     []string
+	NoPipeline    bool
+	PipelineCheck bool
+	Format        string
+	Output        string
+	Skip          bool
+	BackendOpts   []string
+	Placeholders  []string
+	FilePattern   string
+	Jobs          int
+	Paths         []string
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+func newConvertCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &convertOptions{Stdout: stdout, Stderr: stderr}
+	c := &cobra.Command{
+		Use:   "convert -t TARGET [-p PIPELINE]... [flags] PATH...",
+		Short: "Convert Sigma rules into queries",
+		Long: `Convert Sigma rules into queries of the target language.
+
+PATH is a rule file, a directory (searched recursively for .yml and .yaml
+files) or - for standard input. Queries go to standard output, a blank line
+between two; every rule that cannot be converted is reported on standard
+error as file:line:col: message, and the others are still converted.
+
+Exit status: 0 when every rule converted (or failures were skipped with -s),
+1 when some rule failed, 2 for a wrong command line.`,
+		Example: `  # Defender XDR advanced hunting queries for a rule
+  sigma2kql convert -t kusto -p microsoft_xdr rules/image_load/cmstp.yml
+
+  # a whole tree, skipping rules the pipeline cannot map
+  sigma2kql convert -t kusto -p microsoft_xdr -s rules/
+
+  # your own table and field names, on top of a built-in pipeline
+  sigma2kql convert -t kql -p microsoft_xdr -p my_fields.yml -O query_table=MyTable_CL rules/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Paths = args
+			o.Stdin = c.InOrStdin()
+			return runConvert(o)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.Target, "target", "t", "", "target query language: kusto (alias kql)")
+	f.StringArrayVarP(&o.Pipelines, "pipeline", "p", nil, "processing pipeline: a built-in name or a YAML file (repeatable)")
+	f.BoolVar(&o.NoPipeline, "without-pipeline", false, "allow converting without a processing pipeline")
+	f.BoolVar(&o.PipelineCheck, "pipeline-check", true, "reject pipelines meant for another target")
+	f.StringVarP(&o.Format, "format", "f", "default", "output format (see 'sigma2kql list formats')")
+	f.StringVarP(&o.Output, "output", "o", "", "write the queries to this file instead of standard output")
+	f.BoolVarP(&o.Skip, "skip-unsupported", "s", false, "report rules that cannot be converted but exit 0")
+	f.StringArrayVarP(&o.BackendOpts, "backend-option", "O", nil, "backend option KEY=VALUE, e.g. query_table=SecurityEvent (repeatable)")
+	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
+	f.StringVarP(&o.FilePattern, "file-pattern", "P", "", "only convert files in directories whose name matches this glob (default: *.yml and *.yaml)")
+	f.IntVarP(&o.Jobs, "jobs", "j", 0, "files converted in parallel (default: one per CPU)")
+	return c
+}
+
+func runConvert(o *convertOptions) error {
+	if o.Target == "" {
+		return usagef("no target: choose one with -t, e.g. -t kusto (see 'sigma2kql list targets')")
+	}
+	t, err := findTarget(o.Target)
+	if err != nil {
+		return err
+	}
+	bopts := backends.Options{}
+	popts := pipeline.Options{Vars: map[string][]string{}}
+	for _, kv := range o.BackendOpts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usagef("backend option %q: expected KEY=VALUE", kv)
+		}
+		if k == "query_table" {
+			popts.QueryTable = v
+			continue
+		}
+		bopts[k] = v
+	}
+	for _, kv := range o.Placeholders {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usagef("placeholder %q: expected NAME=value1,value2", kv)
+		}
+		popts.Vars[strings.Trim(k, "%")] = strings.Split(v, ",")
+	}
+	backend := t.new(bopts)
+	formatOK := false
+	var formats []string
+	for _, f := range backend.Formats() {
+		formats = append(formats, f.Name)
+		formatOK = formatOK || f.Name == o.Format
+	}
+	if !formatOK {
+		return usagef("target %s has no output format %q: expected one of %s", t.name, o.Format, strings.Join(formats, ", "))
+	}
+	pipes, err := loadPipelines(o, t)
+	if err != nil {
+		return err
+	}
+	if len(pipes) == 0 && t.needsPipe && !o.NoPipeline {
+		return usagef("target %s needs a processing pipeline: choose one with -p (see 'sigma2kql list pipelines'), or convert without one with --without-pipeline", t.name)
+	}
+	inputs, err := collectInputs(o)
+	if err != nil {
+		return err
+	}
+	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts, Jobs: o.Jobs}
+	results := engine.Run(cfg, inputs)
+
+	var out bytes.Buffer
+	failed := 0
+	n := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			ast.PrintErrors(o.Stderr, withFile(r.Err, r.File))
+			continue
+		}
+		for _, q := range r.Queries {
+			if n > 0 {
+				out.WriteString("\n\n")
+			}
+			out.WriteString(q)
+			n++
+		}
+	}
+	if n > 0 {
+		out.WriteByte('\n')
+	}
+	if failed > 0 && !o.Skip && o.Output != "" {
+		fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed; %s left unchanged\n", failed, len(results), o.Output)
+		return errFailed
+	}
+	if o.Output != "" {
+		if err := writeFileAtomic(o.Output, out.Bytes()); err != nil {
+			return err
+		}
+	} else if _, err := o.Stdout.Write(out.Bytes()); err != nil {
+		return err
+	}
+	if failed > 0 {
+		if len(results) > 1 {
+			fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed\n", failed, len(results))
+		}
+		if !o.Skip {
+			return errFailed
+		}
+	}
+	return nil
+}
+
+// withFile makes sure that every error names its file.
+func withFile(err error, file string) error {
+	fix := func(e *ast.Error) *ast.Error {
+		if e.Pos.Filename == "" {
+			c := *e
+			c.Pos.Filename = file
+			return &c
+		}
+		return e
+	}
+	switch e := err.(type) {
+	case *ast.Error:
+		return fix(e)
+	case ast.ErrorList:
+		out := make(ast.ErrorList, len(e))
+		for i, x := range e {
+			out[i] = fix(x)
+		}
+		return out
+	}
+	return &ast.Error{Pos: ast.Pos{Filename: file}, Msg: err.Error()}
+}
+
+// loadPipelines resolves the -p arguments: built-in names or files.
+func loadPipelines(o *convertOptions, t *target) ([]*pipeline.Pipeline, error) {
+	var out []*pipeline.Pipeline
+	for _, name := range o.Pipelines {
+		p := pipeline.Builtin(name)
+		if p == nil {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				if os.IsNotExist(err) {
+					msg := fmt.Sprintf("pipeline %q is neither a built-in pipeline nor a file", name)
+					if s := suggest.Nearest(name, pipeline.Names()); s != "" {
+						msg += fmt.Sprintf("; did you mean %q?", s)
+					} else {
+						msg += "; built-in: " + strings.Join(pipeline.Names(), ", ")
+					}
+					return nil, usagef("%s", msg)
+				}
+				return nil, usagef("pipeline %s: %v", name, err)
+			}
+			dir := filepath.Dir(name)
+			p, err = pipeline.Load(name, src, func(rel string) ([]byte, error) {
+				return os.ReadFile(filepath.Join(dir, rel))
+			})
+			if err != nil {
+				ast.PrintErrors(o.Stderr, err)
+				return nil, usagef("pipeline %s is invalid", name)
+			}
+		}
+		if o.PipelineCheck && len(p.Targets) > 0 && !contains(p.Targets, t.name) {
+			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --pipeline-check=false to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.name)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// collectInputs expands the PATH arguments into rule files, in a stable
+// order: arguments as given, directory contents sorted by path.
+func collectInputs(o *convertOptions) ([]engine.Input, error) {
+	var inputs []engine.Input
+	seen := map[string]bool{}
+	for _, p := range o.Paths {
+		if p == "-" {
+			src, err := io.ReadAll(o.Stdin)
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, engine.Input{Name: "<stdin>", Src: src})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, usagef("cannot read %s: %v", p, cleanPathErr(err))
+		}
+		if !fi.IsDir() {
+			if !seen[p] {
+				seen[p] = true
+				inputs = append(inputs, engine.Input{Name: p})
+			}
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				// An unreadable directory: report it as a failed input.
+				files = append(files, path)
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if !matchPattern(o.FilePattern, d.Name()) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// Symlinked files are read; symlinked directories are
+				// not followed, which also rules out loops.
+				if st, err := os.Stat(path); err != nil || st.IsDir() {
+					return nil
+				}
+			}
+			files = append(files, path)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			if !seen[f] {
+				seen[f] = true
+				inputs = append(inputs, engine.Input{Name: f})
+			}
+		}
+	}
+	return inputs, nil
+}
+
+func matchPattern(pattern, name string) bool {
+	if pattern == "" {
+		return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")
+	}
+	ok, _ := filepath.Match(pattern, name)
+	return ok
+}
+
+func cleanPathErr(err error) string {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// writeFileAtomic writes data to name through a temporary file in the same
+// directory and a rename, so that readers never see a partial file. An
+// unchanged file is not rewritten.
+func writeFileAtomic(name string, data []byte) error {
+	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

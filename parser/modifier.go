@@ -1,0 +1,504 @@
+package parser
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"regexp/syntax"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
+)
+
+// modifierNames maps every accepted modifier spelling to its canonical name.
+var modifierNames = map[string]string{
+	"contains": "contains", "startswith": "startswith", "endswith": "endswith",
+	"all": "all", "exists": "exists", "cased": "cased", "neq": "neq",
+	"windash": "windash", "re": "re",
+	"i": "i", "ignorecase": "i", "m": "m", "multiline": "m", "s": "s", "dotall": "s",
+	"base64": "base64", "base64offset": "base64offset",
+	"utf16le": "utf16le", "wide": "utf16le", "utf16be": "utf16be", "utf16": "utf16",
+	"lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte",
+	"minute": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month", "year": "year",
+	"cidr": "cidr", "expand": "expand", "fieldref": "fieldref",
+}
+
+// ModifierNames returns every modifier spelling the parser accepts.
+func ModifierNames() []string {
+	out := make([]string, 0, len(modifierNames))
+	for k := range modifierNames {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// mval is a value while modifiers are applied to it.
+type mval struct {
+	v        ast.Value
+	raw      string // the scalar as written, for re, cidr, fieldref and expand
+	pristine bool   // no modifier has changed the value yet
+}
+
+// values converts the scalars of a field match and applies its modifiers.
+func (p *parser) values(fm *ast.FieldMatch, list *yaml.Node, scalars []*yaml.Node) {
+	ok := true
+	for i, m := range fm.Modifiers {
+		c, known := modifierNames[m.Name]
+		if !known {
+			ok = false
+			msg := fmt.Sprintf("unknown modifier %q", m.Name)
+			if s := suggest.Nearest(m.Name, ModifierNames()); s != "" {
+				msg += fmt.Sprintf(", did you mean '%s'?", s)
+			} else if m.Name == "" {
+				msg = "empty modifier: remove the extra '|'"
+			}
+			p.errs.Add(m.ModPos, msg)
+			continue
+		}
+		fm.Modifiers[i].Name = c
+	}
+	if !ok {
+		return
+	}
+	vals := make([]*mval, 0, len(scalars))
+	for _, s := range scalars {
+		vals = append(vals, p.scalarValue(s))
+	}
+	for _, m := range fm.Modifiers {
+		switch m.Name {
+		case "all":
+			fm.All = true
+			continue
+		case "neq":
+			fm.Negate = true
+			continue
+		}
+		for _, v := range vals {
+			if err := applyModifier(m.Name, v); err != "" {
+				p.errs.Add(m.ModPos, err)
+				return
+			}
+			v.pristine = false
+		}
+	}
+	for _, v := range vals {
+		fm.Values = append(fm.Values, v.v)
+	}
+}
+
+// scalarValue converts a YAML scalar into a Sigma value.
+func (p *parser) scalarValue(n *yaml.Node) *mval {
+	pos, _ := p.scalarStart(n)
+	switch resolveScalar(n) {
+	case scalarNull:
+		return &mval{v: &ast.Null{ValuePos: pos}, pristine: true}
+	case scalarBool:
+		return &mval{v: &ast.Bool{ValuePos: pos, Value: boolValue(n.Value)}, raw: n.Value, pristine: true}
+	case scalarInt:
+		if t, ok := intText(n.Value); ok {
+			return &mval{v: &ast.Number{ValuePos: pos, Text: t}, raw: n.Value, pristine: true}
+		}
+	case scalarFloat:
+		if t, ok := floatText(n.Value); ok {
+			return &mval{v: &ast.Number{ValuePos: pos, Text: t, Float: true}, raw: n.Value, pristine: true}
+		}
+	}
+	return &mval{v: ast.ParseString(pos, n.Value), raw: n.Value, pristine: true}
+}
+
+// describe names a value for messages.
+func describe(v ast.Value) string {
+	switch v := v.(type) {
+	case *ast.String:
+		return fmt.Sprintf("string %q", clip(v.Text()))
+	case *ast.Number:
+		return "number " + v.Text
+	case *ast.Bool:
+		return fmt.Sprintf("boolean %v", v.Value)
+	case *ast.Null:
+		return "null"
+	case *ast.Regex:
+		return fmt.Sprintf("regular expression %q", clip(v.Pattern))
+	case *ast.CIDR:
+		return "network " + v.Network
+	case *ast.FieldRef:
+		return "field reference " + v.Field
+	case *ast.Exists:
+		return "exists test"
+	case *ast.Compare:
+		return "comparison"
+	case *ast.TimePart:
+		return "timestamp part"
+	}
+	return "value"
+}
+
+// applyModifier applies one value modifier; it returns an error message.
+func applyModifier(name string, mv *mval) string {
+	if e, ok := mv.v.(*ast.Expansion); ok {
+		for i, x := range e.Values {
+			sub := &mval{v: x}
+			if err := applyModifier(name, sub); err != "" {
+				return err
+			}
+			e.Values[i] = sub.v
+		}
+		return ""
+	}
+	bad := func(want string) string {
+		return fmt.Sprintf("modifier '%s' applies to %s, not to the %s", name, want, describe(mv.v))
+	}
+	switch name {
+	case "contains", "startswith", "endswith":
+		switch v := mv.v.(type) {
+		case *ast.String:
+			if name != "startswith" && !v.StartsWith(ast.WildcardMulti) {
+				v.Prepend(ast.Part{Kind: ast.WildcardMulti})
+			}
+			if name != "endswith" && !v.EndsWith(ast.WildcardMulti) {
+				v.Append(ast.Part{Kind: ast.WildcardMulti})
+			}
+		case *ast.Regex:
+			if name != "startswith" && !strings.HasPrefix(v.Pattern, ".*") && !strings.HasPrefix(v.Pattern, "^") {
+				v.Pattern = ".*" + v.Pattern
+			}
+			if name != "endswith" && !strings.HasSuffix(v.Pattern, ".*") && !strings.HasSuffix(v.Pattern, "$") {
+				v.Pattern += ".*"
+			}
+		case *ast.FieldRef:
+			if v.Match != ast.MatchEqual {
+				return fmt.Sprintf("modifier '%s' cannot follow another of contains, startswith, endswith on a field reference", name)
+			}
+			v.Match = map[string]ast.MatchKind{"contains": ast.MatchContains, "startswith": ast.MatchStartsWith, "endswith": ast.MatchEndsWith}[name]
+		default:
+			return bad("strings, regular expressions and field references")
+		}
+	case "cased":
+		switch v := mv.v.(type) {
+		case *ast.String:
+			v.Cased = true
+		case *ast.FieldRef:
+			v.Cased = true
+		case *ast.Regex:
+		default:
+			return bad("strings")
+		}
+	case "base64", "base64offset":
+		v, ok := mv.v.(*ast.String)
+		if !ok {
+			return bad("strings")
+		}
+		if !v.IsPlain() {
+			return fmt.Sprintf("modifier '%s' cannot encode the wildcards of %s: apply contains, startswith or endswith after it instead", name, describe(v))
+		}
+		b := stringBytes(v)
+		if name == "base64" {
+			mv.v = ast.NewString(v.ValuePos, base64.StdEncoding.EncodeToString(b))
+			return ""
+		}
+		mv.v = base64Offsets(v.ValuePos, b)
+	case "utf16le", "utf16be", "utf16":
+		v, ok := mv.v.(*ast.String)
+		if !ok {
+			return bad("strings")
+		}
+		mv.v = encodeUTF16(v, name)
+	case "windash":
+		v, ok := mv.v.(*ast.String)
+		if !ok {
+			return bad("strings")
+		}
+		mv.v = windash(v)
+	case "re":
+		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+			if !mv.pristine {
+				return "modifier 're' must come first: it reads the value as written, so no other modifier may change it before"
+			}
+			return bad("strings")
+		}
+		if err := checkRegex(mv.raw); err != "" {
+			return fmt.Sprintf("invalid regular expression %q: %s", clip(mv.raw), err)
+		}
+		mv.v = &ast.Regex{ValuePos: mv.v.Pos(), Pattern: mv.raw}
+	case "i", "m", "s":
+		v, ok := mv.v.(*ast.Regex)
+		if !ok {
+			return fmt.Sprintf("modifier '%s' is a flag of 're': write 're|%s'", name, name)
+		}
+		if !strings.Contains(v.Flags, name) {
+			v.Flags = sortFlags(v.Flags + name)
+		}
+	case "cidr":
+		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+			return "modifier 'cidr' needs a network written as a string, e.g. '10.0.0.0/8', with no other modifier before it"
+		}
+		ip, _, err := net.ParseCIDR(mv.raw)
+		if err != nil {
+			return fmt.Sprintf("invalid CIDR network %q: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fe80::/10", clip(mv.raw))
+		}
+		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: mv.raw, IPv6: ip.To4() == nil}
+	case "exists":
+		v, ok := mv.v.(*ast.Bool)
+		if !ok {
+			return bad("the booleans true and false")
+		}
+		mv.v = &ast.Exists{ValuePos: v.ValuePos, Exists: v.Value}
+	case "expand":
+		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+			return bad("strings written as is")
+		}
+		mv.v = parsePlaceholders(mv.v.Pos(), mv.raw)
+	case "fieldref":
+		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+			return "modifier 'fieldref' needs a field name written as a string, with no other modifier before it"
+		}
+		mv.v = &ast.FieldRef{ValuePos: mv.v.Pos(), Field: mv.raw}
+	case "lt", "lte", "gt", "gte":
+		v, ok := mv.v.(*ast.Number)
+		if !ok {
+			return bad("numbers")
+		}
+		op := map[string]ast.CompareOp{"lt": ast.Less, "lte": ast.LessEqual, "gt": ast.Greater, "gte": ast.GreaterEqual}[name]
+		mv.v = &ast.Compare{ValuePos: v.ValuePos, Op: op, Number: v}
+	case "minute", "hour", "day", "week", "month", "year":
+		v, ok := mv.v.(*ast.Number)
+		if !ok {
+			return bad("numbers")
+		}
+		mv.v = &ast.TimePart{ValuePos: v.ValuePos, Part: name, Number: v}
+	}
+	return ""
+}
+
+func sortFlags(f string) string {
+	var b strings.Builder
+	for _, c := range "ims" {
+		if strings.ContainsRune(f, c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// stringBytes returns the bytes a plain string stands for: the UTF-8 text,
+// or the raw bytes after a utf16 modifier.
+func stringBytes(s *ast.String) []byte {
+	text := s.Plain()
+	if !s.Bytes {
+		return []byte(text)
+	}
+	b := make([]byte, 0, len(text))
+	for _, r := range text {
+		b = append(b, byte(r))
+	}
+	return b
+}
+
+// base64Offsets returns the three encodings of b at the offsets 0, 1 and 2
+// of a base64 stream, without the characters that depend on the
+// neighbouring bytes.
+func base64Offsets(pos ast.Pos, b []byte) *ast.Expansion {
+	start := [3]int{0, 2, 3}
+	e := &ast.Expansion{ValuePos: pos}
+	for i := 0; i < 3; i++ {
+		buf := append(make([]byte, i, i+len(b)), b...)
+		for j := 0; j < i; j++ {
+			buf[j] = ' '
+		}
+		enc := base64.StdEncoding.EncodeToString(buf)
+		end := len(enc)
+		switch (len(b) + i) % 3 {
+		case 1:
+			end -= 3
+		case 2:
+			end -= 2
+		}
+		if end < start[i] {
+			end = start[i]
+		}
+		e.Values = append(e.Values, ast.NewString(pos, enc[start[i]:end]))
+	}
+	return e
+}
+
+// encodeUTF16 encodes the literals of s as UTF-16 bytes, one rune per byte.
+func encodeUTF16(s *ast.String, variant string) *ast.String {
+	out := &ast.String{ValuePos: s.ValuePos, Cased: s.Cased, Bytes: true}
+	if variant == "utf16" {
+		out.Append(ast.Part{Kind: ast.Literal, Text: string([]rune{0xff, 0xfe})})
+	}
+	for _, p := range s.Parts {
+		if p.Kind != ast.Literal {
+			out.Append(p)
+			continue
+		}
+		var b strings.Builder
+		for _, u := range utf16.Encode([]rune(p.Text)) {
+			lo, hi := rune(u&0xff), rune(u>>8)
+			if variant == "utf16be" {
+				lo, hi = hi, lo
+			}
+			b.WriteRune(lo)
+			b.WriteRune(hi)
+		}
+		out.Append(ast.Part{Kind: ast.Literal, Text: b.String()})
+	}
+	return out
+}
+
+// windashChars are the characters windash turns into each other, in the
+// order of the alternatives it produces.
+var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+func isWindash(r rune) bool {
+	return r == '-' || r == '/' || r == '\u2013' || r == '\u2014' || r == '\u2015'
+}
+
+func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// windash returns every spelling of s with each command-line flag dash
+// (a dash at the start of a word) replaced by each of the dash characters.
+func windash(s *ast.String) *ast.Expansion {
+	type slot struct{ part, index int } // rune index in a literal
+	var slots []slot
+	runes := make([][]rune, len(s.Parts))
+	for i, p := range s.Parts {
+		if p.Kind != ast.Literal {
+			continue
+		}
+		rs := []rune(p.Text)
+		runes[i] = rs
+		for j, r := range rs {
+			if !isWindash(r) {
+				continue
+			}
+			if j > 0 && isWordRune(rs[j-1]) {
+				continue
+			}
+			if j+1 >= len(rs) || !isWordRune(rs[j+1]) {
+				continue
+			}
+			slots = append(slots, slot{i, j})
+		}
+	}
+	e := &ast.Expansion{ValuePos: s.ValuePos}
+	if len(slots) == 0 {
+		e.Values = []ast.Value{s}
+		return e
+	}
+	n := 1
+	for range slots {
+		n *= len(windashChars)
+	}
+	for k := 0; k < n; k++ {
+		choice := make([]int, len(slots))
+		rem := k
+		for i := len(slots) - 1; i >= 0; i-- {
+			choice[i] = rem % len(windashChars)
+			rem /= len(windashChars)
+		}
+		v := &ast.String{ValuePos: s.ValuePos, Cased: s.Cased, Bytes: s.Bytes}
+		for i, p := range s.Parts {
+			if p.Kind != ast.Literal {
+				v.Append(p)
+				continue
+			}
+			rs := append([]rune(nil), runes[i]...)
+			var b strings.Builder
+			for j, r := range rs {
+				replaced := false
+				for si, sl := range slots {
+					if sl.part == i && sl.index == j {
+						b.WriteString(windashChars[choice[si]])
+						replaced = true
+						break
+					}
+				}
+				if !replaced {
+					b.WriteRune(r)
+				}
+			}
+			v.Append(ast.Part{Kind: ast.Literal, Text: b.String()})
+		}
+		e.Values = append(e.Values, v)
+	}
+	return e
+}
+
+// parsePlaceholders reads a value under the expand modifier: "%name%" is a
+// placeholder, "\%" a literal percent sign; wildcards and other escapes
+// follow the usual rules.
+func parsePlaceholders(pos ast.Pos, raw string) *ast.String {
+	out := &ast.String{ValuePos: pos}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			out.Append(ast.Part{Kind: ast.Literal, Text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '\\' && i+1 < len(raw) && strings.IndexByte(`*?\%`, raw[i+1]) >= 0:
+			lit.WriteByte(raw[i+1])
+			i++
+		case c == '*' || c == '?':
+			flush()
+			k := ast.WildcardMulti
+			if c == '?' {
+				k = ast.WildcardSingle
+			}
+			out.Append(ast.Part{Kind: k})
+		case c == '%':
+			end := strings.IndexByte(raw[i+1:], '%')
+			if end <= 0 {
+				lit.WriteByte(c)
+				continue
+			}
+			flush()
+			out.Append(ast.Part{Kind: ast.Placeholder, Text: raw[i+1 : i+1+end]})
+			i += end + 1
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return out
+}
+
+// checkRegex reports syntax errors in a regular expression. Constructs of
+// PCRE that the Go engine lacks (look-around, back references) are
+// accepted: the regular expression is checked, not run.
+func checkRegex(re string) string {
+	_, err := syntax.Parse(re, syntax.Perl)
+	if err == nil {
+		return ""
+	}
+	e, ok := err.(*syntax.Error)
+	if !ok {
+		return err.Error()
+	}
+	switch e.Code {
+	case syntax.ErrInvalidPerlOp, syntax.ErrInvalidEscape, syntax.ErrInvalidRepeatSize, syntax.ErrInvalidNamedCapture, syntax.ErrLarge, syntax.ErrNestingDepth:
+		return ""
+	case syntax.ErrMissingParen:
+		return "missing closing ')'"
+	case syntax.ErrUnexpectedParen:
+		return "unexpected ')'"
+	case syntax.ErrMissingBracket:
+		return "missing closing ']'"
+	case syntax.ErrMissingRepeatArgument:
+		return fmt.Sprintf("nothing to repeat before %q", e.Expr)
+	case syntax.ErrTrailingBackslash:
+		return "trailing backslash"
+	}
+	return string(e.Code) + " " + fmt.Sprintf("%q", e.Expr)
+}

@@ -1,0 +1,209 @@
+package parser
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
+)
+
+var (
+	uuidRx = regexp.MustCompile(`^(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?|urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	dateRx = regexp.MustCompile(`^(\d{4})[-/](\d{2})[-/](\d{2})$`)
+)
+
+var (
+	statuses      = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
+	levels        = []string{"informational", "low", "medium", "high", "critical"}
+	relatedTypes  = []string{"derived", "obsolete", "merged", "renamed", "similar"}
+	metaKeys      = []string{"title", "id", "name", "related", "taxonomy", "status", "description", "license", "author", "references", "date", "modified", "logsource", "detection", "fields", "falsepositives", "level", "tags", "scope"}
+	logsourceKeys = []string{"category", "product", "service", "definition"}
+)
+
+// meta decodes the metadata keys shared by every document kind. It returns
+// the keys it did not handle, in order.
+func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
+	m.KeyPos = make(map[string]ast.Pos, len(n.Content)/2)
+	var rest []int
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], p.deref(n.Content[i+1])
+		key := k.Value
+		if seen[key] {
+			p.errs.Addf(p.at(k), "duplicate key %q", key)
+			continue
+		}
+		seen[key] = true
+		m.KeyPos[key] = p.at(k)
+		switch key {
+		case "title":
+			m.Title = p.str(key, v)
+		case "id":
+			m.ID = p.str(key, v)
+			if m.ID != "" && !uuidRx.MatchString(m.ID) {
+				p.errs.Addf(p.at(v), "id %q is not a UUID: expected the form 929a690e-bef0-4204-a928-ef5e620d6fcc", m.ID)
+			}
+		case "name":
+			m.Name = p.str(key, v)
+		case "related":
+			m.Related = p.related(v)
+		case "taxonomy":
+			m.Taxonomy = p.str(key, v)
+		case "status":
+			m.Status = p.str(key, v)
+			p.oneOf(v, key, m.Status, statuses)
+		case "description":
+			m.Description = p.str(key, v)
+		case "license":
+			m.License = p.str(key, v)
+		case "author":
+			m.Author = p.str(key, v)
+		case "references":
+			m.References = p.strList(key, v)
+		case "date":
+			m.Date = p.date(key, v)
+		case "modified":
+			m.Modified = p.date(key, v)
+		case "falsepositives":
+			m.FalsePositives = p.strList(key, v)
+		case "level":
+			m.Level = p.str(key, v)
+			p.oneOf(v, key, m.Level, levels)
+		case "tags":
+			m.Tags = p.strList(key, v)
+			for j, t := range m.Tags {
+				if !strings.Contains(t, ".") || strings.HasPrefix(t, ".") {
+					pos := p.at(v)
+					if v.Kind == yaml.SequenceNode && j < len(v.Content) {
+						pos = p.at(v.Content[j])
+					}
+					p.errs.Addf(pos, "tag %q has no namespace: expected 'namespace.name', e.g. 'attack.t1218'", t)
+				}
+			}
+		case "scope":
+			m.Scope = p.strList(key, v)
+		case "fields":
+			m.Fields = p.strList(key, v)
+		default:
+			if !own[key] {
+				m.Custom = append(m.Custom, ast.Attribute{Key: key, Value: p.generic(v, 0), Pos: p.at(k)})
+				continue
+			}
+			rest = append(rest, i)
+		}
+	}
+	return rest
+}
+
+func (p *parser) oneOf(n *yaml.Node, key, val string, allowed []string) {
+	if val == "" {
+		return
+	}
+	for _, a := range allowed {
+		if a == val {
+			return
+		}
+	}
+	msg := "invalid " + key + " '" + val + "': expected one of " + strings.Join(allowed, ", ")
+	if s := suggest.Nearest(val, allowed); s != "" {
+		msg += "; did you mean '" + s + "'?"
+	}
+	p.errs.Add(p.at(n), msg)
+}
+
+func (p *parser) date(key string, n *yaml.Node) string {
+	s := p.str(key, n)
+	if s == "" {
+		return ""
+	}
+	m := dateRx.FindStringSubmatch(s)
+	if m == nil || m[2] < "01" || m[2] > "12" || m[3] < "01" || m[3] > "31" {
+		p.errs.Addf(p.at(n), "%s %q is not a date: expected YYYY-MM-DD", key, s)
+		return s
+	}
+	return m[1] + "-" + m[2] + "-" + m[3]
+}
+
+func (p *parser) related(n *yaml.Node) []ast.Related {
+	if n.Kind != yaml.SequenceNode {
+		p.errs.Addf(p.at(n), "related must be a list of {id, type} entries, found %s", kindName(n))
+		return nil
+	}
+	var out []ast.Related
+	for _, c := range n.Content {
+		c = p.deref(c)
+		if c.Kind != yaml.MappingNode {
+			p.errs.Addf(p.at(c), "each related entry must be a mapping with id and type, found %s", kindName(c))
+			continue
+		}
+		var r ast.Related
+		if v := mapValue(c, "id"); v != nil {
+			r.ID = p.str("related id", v)
+		} else {
+			p.errs.Addf(p.at(c), "related entry without id")
+		}
+		if v := mapValue(c, "type"); v != nil {
+			r.Type = p.str("related type", v)
+			p.oneOf(v, "related type", r.Type, relatedTypes)
+		} else {
+			p.errs.Addf(p.at(c), "related entry without type: expected one of %s", strings.Join(relatedTypes, ", "))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (p *parser) logsource(n *yaml.Node) ast.Logsource {
+	ls := ast.Logsource{LogPos: p.at(n)}
+	if n.Kind != yaml.MappingNode {
+		p.errs.Addf(p.at(n), "logsource must be a mapping with category, product or service, found %s", kindName(n))
+		return ls
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], p.deref(n.Content[i+1])
+		switch k.Value {
+		case "category":
+			ls.Category = p.str("logsource category", v)
+		case "product":
+			ls.Product = p.str("logsource product", v)
+		case "service":
+			ls.Service = p.str("logsource service", v)
+		case "definition":
+			ls.Definition = p.str("logsource definition", v)
+		default:
+			ls.Custom = append(ls.Custom, ast.Attribute{Key: k.Value, Value: p.generic(v, 0), Pos: p.at(k)})
+		}
+	}
+	return ls
+}
+
+// rule decodes a detection rule document.
+func (p *parser) rule(n *yaml.Node) *ast.Rule {
+	r := &ast.Rule{DocPos: p.at(n)}
+	rest := p.meta(n, &r.Meta, map[string]bool{"logsource": true, "detection": true})
+	var det *yaml.Node
+	for _, i := range rest {
+		k, v := n.Content[i], p.deref(n.Content[i+1])
+		switch k.Value {
+		case "logsource":
+			r.Logsource = p.logsource(v)
+		case "detection":
+			det = v
+		}
+	}
+	if _, ok := r.KeyPos["title"]; !ok || r.Title == "" {
+		p.errs.Addf(r.DocPos, "rule has no title: every Sigma rule needs 'title'")
+	}
+	if _, ok := r.KeyPos["logsource"]; !ok {
+		p.errs.Addf(r.DocPos, "rule %q has no logsource: expected e.g. 'logsource: {product: windows, category: process_creation}'", r.Title)
+	}
+	if det == nil {
+		p.errs.Addf(r.DocPos, "rule %q has no detection", r.Title)
+		return r
+	}
+	r.Detection = p.detection(det)
+	return r
+}

@@ -1,0 +1,630 @@
+// Package pipeline implements processing pipelines: declarative YAML files
+// that adapt a parsed Sigma rule to a target before a backend prints it.
+// A pipeline chooses the query table, renames fields, rewrites values,
+// checks fields against a table schema, adds conditions and says how the
+// final query is assembled.
+//
+// The built-in pipelines are YAML files embedded in the binary; users load
+// their own in the same format. The format is documented in the README.
+package pipeline
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
+)
+
+// A Pipeline is a parsed processing pipeline.
+type Pipeline struct {
+	Name        string
+	Aliases     []string
+	Description string
+	Targets     []string // targets the pipeline is meant for; empty means any
+	Priority    int      // lower runs first
+	Builtin     bool
+	File        string // where it was loaded from
+
+	QueryTable string // table for every rule (the query_table key)
+	Query      string // how a query is assembled: "{table}", "{condition}"
+	Tables     *TableSelection
+	Schema     map[string]*Table
+	Vars       map[string][]string // placeholder values
+
+	Transformations []*Transformation
+}
+
+// A Table is a table schema: its columns and their types.
+type Table struct {
+	Name    string
+	Columns map[string]string // column -> type
+}
+
+// A TableSelection chooses the query table of a rule from its log source
+// category or, without a category, from the event IDs it tests.
+type TableSelection struct {
+	Categories map[string]string
+	EventIDs   *EventIDScan
+	Error      string // message when no table is found
+	pos        ast.Pos
+}
+
+// An EventIDScan finds a table from event IDs in a rule's detections.
+type EventIDScan struct {
+	Detections string   // only detections whose lower-cased name starts with this
+	Fields     []string // fields holding event IDs
+	Groups     []EventIDGroup
+}
+
+// An EventIDGroup is a set of event IDs and the table they are logged to.
+type EventIDGroup struct {
+	Name  string
+	IDs   []int64
+	Table string // "" if the group has no table
+}
+
+// A Transformation is one step of a pipeline.
+type Transformation struct {
+	ID   string
+	Type string
+	When *RuleCond
+	Pos  ast.Pos
+
+	Fields []string // the fields a step touches (current names)
+
+	// map_fields
+	Mapping      *Mapping
+	TableMapping map[string]*Mapping
+	UnmappedOnly bool
+
+	// map_values
+	ValueMap map[string][]string
+
+	// replace_prefix
+	Prefix      string
+	Replacement string
+	ReparseText bool
+
+	// split_domain_user
+	DomainFields  map[string]string
+	DefaultDomain string
+
+	// split_hashes
+	Algorithms      []string
+	FieldPrefix     string
+	AppendAlgorithm bool
+
+	// validate_fields
+	AllowMappingKeys bool
+	Allow            []string
+
+	// add_condition, set_state, fail
+	Field    string
+	Values   []string
+	Key      string
+	Value    any
+	Message  string
+	Negate   bool
+	Template string
+
+	// placeholders
+	Mode       string
+	Expression string
+	Names      []string
+
+	pipeline *Pipeline
+}
+
+// A Mapping maps Sigma field names to one or more target fields, in the
+// order written.
+type Mapping struct {
+	Keys []string
+	To   map[string][]string
+}
+
+// Lookup returns the targets of field.
+func (m *Mapping) Lookup(field string) ([]string, bool) {
+	if m == nil {
+		return nil, false
+	}
+	t, ok := m.To[field]
+	return t, ok
+}
+
+// A RuleCond restricts a transformation to some rules. Every listed test
+// must hold; each test holds when one of its values matches.
+type RuleCond struct {
+	Category    []string `yaml:"category"`
+	CategoryNot []string `yaml:"category_not"`
+	Product     []string `yaml:"product"`
+	Service     []string `yaml:"service"`
+	Table       []string `yaml:"table"`
+	TableNot    []string `yaml:"table_not"`
+	Applied     []string `yaml:"applied"`
+	NotApplied  []string `yaml:"not_applied"`
+	Tag         []string `yaml:"tag"`
+}
+
+// ----------------------------------------------------------------------------
+// Loading
+
+//go:embed builtin/*.yml
+var builtinFS embed.FS
+
+var (
+	builtinOnce sync.Once
+	builtins    map[string]*Pipeline
+	builtinList []*Pipeline
+	builtinErr  error
+)
+
+func loadBuiltins() {
+	entries, err := fs.ReadDir(builtinFS, "builtin")
+	if err != nil {
+		builtinErr = err
+		return
+	}
+	builtins = map[string]*Pipeline{}
+	for _, e := range entries {
+		name := "builtin/" + e.Name()
+		if !strings.HasSuffix(name, ".yml") || strings.HasPrefix(e.Name(), "schema_") {
+			continue
+		}
+		src, err := builtinFS.ReadFile(name)
+		if err != nil {
+			builtinErr = err
+			return
+		}
+		p, err := parse(name, src, func(rel string) ([]byte, error) {
+			return builtinFS.ReadFile(path.Join("builtin", rel))
+		})
+		if err != nil {
+			builtinErr = err
+			return
+		}
+		p.Builtin = true
+		builtinList = append(builtinList, p)
+		builtins[p.Name] = p
+		for _, a := range p.Aliases {
+			builtins[a] = p
+		}
+	}
+	sort.Slice(builtinList, func(i, j int) bool { return builtinList[i].Name < builtinList[j].Name })
+}
+
+// Builtin returns the built-in pipeline called name (or one of its
+// aliases), or nil.
+func Builtin(name string) *Pipeline {
+	builtinOnce.Do(loadBuiltins)
+	if builtinErr != nil {
+		panic("pipeline: invalid built-in pipeline: " + builtinErr.Error())
+	}
+	return builtins[name]
+}
+
+// Builtins returns the built-in pipelines sorted by name.
+func Builtins() []*Pipeline {
+	Builtin("")
+	return builtinList
+}
+
+// Load parses a pipeline file. readFile resolves files the pipeline names
+// (a schema file), relative to the pipeline file; it may be nil.
+func Load(filename string, src []byte, readFile func(rel string) ([]byte, error)) (*Pipeline, error) {
+	return parse(filename, src, readFile)
+}
+
+// Names returns the built-in pipeline names for messages.
+func Names() []string {
+	var out []string
+	for _, p := range Builtins() {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+type fileFormat struct {
+	Name            string               `yaml:"name"`
+	Aliases         []string             `yaml:"aliases"`
+	Description     string               `yaml:"description"`
+	Targets         []string             `yaml:"targets"`
+	Priority        *int                 `yaml:"priority"`
+	QueryTable      string               `yaml:"query_table"`
+	Query           string               `yaml:"query"`
+	Tables          *tablesFormat        `yaml:"tables"`
+	Schema          yaml.Node            `yaml:"schema"`
+	Vars            map[string]yaml.Node `yaml:"vars"`
+	Transformations []yaml.Node          `yaml:"transformations"`
+}
+
+type tablesFormat struct {
+	Categories map[string]string `yaml:"categories"`
+	EventIDs   *struct {
+		Detections string   `yaml:"detections"`
+		Fields     []string `yaml:"fields"`
+		Groups     []struct {
+			Name  string  `yaml:"name"`
+			IDs   []int64 `yaml:"ids"`
+			Table string  `yaml:"table"`
+		} `yaml:"groups"`
+	} `yaml:"event_ids"`
+	Error string `yaml:"error"`
+}
+
+type transformFormat struct {
+	ID               string               `yaml:"id"`
+	Type             string               `yaml:"type"`
+	When             *RuleCond            `yaml:"when"`
+	Fields           []string             `yaml:"fields"`
+	Mapping          yaml.Node            `yaml:"mapping"`
+	Tables           map[string]yaml.Node `yaml:"tables"`
+	UnmappedOnly     bool                 `yaml:"unmapped_only"`
+	Values           yaml.Node            `yaml:"values"`
+	Prefix           string               `yaml:"prefix"`
+	Replacement      string               `yaml:"replacement"`
+	ReparseText      bool                 `yaml:"reparse_text"`
+	DomainFields     map[string]string    `yaml:"domain_fields"`
+	DefaultDomain    string               `yaml:"default_domain"`
+	Algorithms       []string             `yaml:"algorithms"`
+	FieldPrefix      string               `yaml:"field_prefix"`
+	AppendAlgorithm  bool                 `yaml:"append_algorithm"`
+	AllowMappingKeys bool                 `yaml:"allow_mapping_keys"`
+	Allow            []string             `yaml:"allow"`
+	Field            string               `yaml:"field"`
+	Value            yaml.Node            `yaml:"value"`
+	Key              string               `yaml:"key"`
+	Message          string               `yaml:"message"`
+	Negate           bool                 `yaml:"negate"`
+	Template         string               `yaml:"template"`
+	Mode             string               `yaml:"mode"`
+	Expression       string               `yaml:"expression"`
+	Names            []string             `yaml:"names"`
+}
+
+// transformationTypes lists the types and a one-line description each.
+var transformationTypes = map[string]string{
+	"select_table":      "choose the query table from the tables section",
+	"set_table":         "set the query table to value",
+	"drop_fields":       "remove the detection items of fields",
+	"map_fields":        "rename fields by mapping (or per table by tables)",
+	"prefix_fields":     "prefix every field name with value",
+	"map_values":        "replace exact values of fields by others",
+	"basename_value":    "keep only the file name of path values",
+	"replace_prefix":    "replace a case-insensitive prefix of values",
+	"split_domain_user": "split DOMAIN\\user values into user and domain fields",
+	"split_hashes":      "split ALGO=hash values into one field per algorithm",
+	"validate_fields":   "reject fields that are not columns of the table",
+	"allow_fields":      "reject every field not listed in allow",
+	"add_condition":     "add field=value (or a keyword) in front of the condition",
+	"set_state":         "store key: value for the backend",
+	"fail":              "reject the rule with message",
+	"placeholders":      "resolve %placeholders% of the expand modifier from vars",
+}
+
+var lineRx = regexp.MustCompile(`line (\d+): (.*)`)
+
+func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (*Pipeline, error) {
+	var errs ast.ErrorList
+	pos := func(n *yaml.Node) ast.Pos { return ast.Pos{Filename: filename, Line: n.Line, Column: n.Column} }
+	var f fileFormat
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, m := range te.Errors {
+				errs.Add(yamlErrPos(filename, m), fieldHint(yamlErrMsg(m)))
+			}
+		} else {
+			errs.Add(yamlErrPos(filename, err.Error()), "invalid YAML: "+yamlErrMsg(err.Error()))
+		}
+		return nil, errs
+	}
+	p := &Pipeline{
+		Name:        f.Name,
+		Aliases:     f.Aliases,
+		Description: f.Description,
+		Targets:     f.Targets,
+		File:        filename,
+		QueryTable:  f.QueryTable,
+		Query:       f.Query,
+		Vars:        map[string][]string{},
+	}
+	if p.Name == "" {
+		base := path.Base(strings.ReplaceAll(filename, "\\", "/"))
+		p.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yml"), ".yaml")
+	}
+	if f.Priority != nil {
+		p.Priority = *f.Priority
+	}
+	if f.Tables != nil {
+		ts := &TableSelection{Categories: f.Tables.Categories, Error: f.Tables.Error}
+		if e := f.Tables.EventIDs; e != nil {
+			scan := &EventIDScan{Detections: e.Detections, Fields: e.Fields}
+			for _, g := range e.Groups {
+				scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table})
+			}
+			ts.EventIDs = scan
+		}
+		p.Tables = ts
+	}
+	for k, v := range f.Vars {
+		vals, err := stringList(&v)
+		if err != nil {
+			errs.Addf(pos(&v), "vars %s: %v", k, err)
+		}
+		p.Vars[k] = vals
+	}
+	if f.Schema.Kind != 0 {
+		schema, err := loadSchema(filename, &f.Schema, readFile)
+		if err != nil {
+			errs.Append(err)
+		}
+		p.Schema = schema
+	}
+	for i := range f.Transformations {
+		n := &f.Transformations[i]
+		t, err := transformation(filename, n)
+		if err != nil {
+			errs.Append(err)
+			continue
+		}
+		t.pipeline = p
+		p.Transformations = append(p.Transformations, t)
+	}
+	return p, errs.Err()
+}
+
+func yamlErrPos(filename, msg string) ast.Pos {
+	if m := lineRx.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		return ast.Pos{Filename: filename, Line: l, Column: 1}
+	}
+	return ast.Pos{Filename: filename}
+}
+
+func yamlErrMsg(msg string) string {
+	if m := lineRx.FindStringSubmatch(msg); m != nil {
+		return m[2]
+	}
+	return strings.TrimPrefix(msg, "yaml: ")
+}
+
+// fieldHint rewrites yaml.v3's messages about unknown keys.
+func fieldHint(msg string) string {
+	if m := regexp.MustCompile(`field (\S+) not found in type pipeline\.(\w+)`).FindStringSubmatch(msg); m != nil {
+		var keys []string
+		switch m[2] {
+		case "fileFormat":
+			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "tables", "schema", "vars", "transformations"}
+		case "transformFormat":
+			keys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
+		case "RuleCond":
+			keys = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
+		}
+		out := fmt.Sprintf("unknown key %q", m[1])
+		if s := suggest.Nearest(m[1], keys); s != "" {
+			out += fmt.Sprintf(", did you mean %q?", s)
+		} else if len(keys) > 0 {
+			out += "; expected one of " + strings.Join(keys, ", ")
+		}
+		return out
+	}
+	return msg
+}
+
+func transformation(filename string, n *yaml.Node) (*Transformation, error) {
+	pos := ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}
+	var raw transformFormat
+	var errs ast.ErrorList
+	if err := n.Decode(&raw); err != nil {
+		errs.Add(pos, "invalid transformation: "+yamlErrMsg(err.Error()))
+		return nil, errs
+	}
+	// Unknown keys: n.Decode does not check them, so look ourselves.
+	known := map[string]bool{}
+	for _, k := range []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"} {
+		known[k] = true
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !known[k.Value] {
+			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.transformFormat", k.Value)))
+		}
+	}
+	t := &Transformation{
+		ID: raw.ID, Type: raw.Type, When: raw.When, Pos: pos, Fields: raw.Fields,
+		UnmappedOnly: raw.UnmappedOnly, Prefix: raw.Prefix, Replacement: raw.Replacement,
+		ReparseText: raw.ReparseText, DomainFields: raw.DomainFields, DefaultDomain: raw.DefaultDomain,
+		Algorithms: raw.Algorithms, FieldPrefix: raw.FieldPrefix, AppendAlgorithm: raw.AppendAlgorithm,
+		AllowMappingKeys: raw.AllowMappingKeys, Allow: raw.Allow, Field: raw.Field, Key: raw.Key,
+		Message: raw.Message, Negate: raw.Negate, Template: raw.Template, Mode: raw.Mode,
+		Expression: raw.Expression, Names: raw.Names,
+	}
+	if _, ok := transformationTypes[t.Type]; !ok {
+		var types []string
+		for k := range transformationTypes {
+			types = append(types, k)
+		}
+		sort.Strings(types)
+		msg := fmt.Sprintf("unknown transformation type %q", t.Type)
+		if t.Type == "" {
+			msg = "transformation without type"
+		}
+		if s := suggest.Nearest(t.Type, types); s != "" {
+			msg += fmt.Sprintf(", did you mean %q?", s)
+		} else {
+			msg += "; expected one of " + strings.Join(types, ", ")
+		}
+		errs.Add(pos, msg)
+		return nil, errs
+	}
+	if raw.Mapping.Kind != 0 {
+		m, err := mapping(filename, &raw.Mapping)
+		if err != nil {
+			errs.Append(err)
+		}
+		t.Mapping = m
+	}
+	if len(raw.Tables) > 0 {
+		t.TableMapping = map[string]*Mapping{}
+		for table, node := range raw.Tables {
+			m, err := mapping(filename, &node)
+			if err != nil {
+				errs.Append(err)
+			}
+			t.TableMapping[table] = m
+		}
+	}
+	if raw.Values.Kind != 0 {
+		vm := map[string][]string{}
+		if raw.Values.Kind != yaml.MappingNode {
+			errs.Addf(ast.Pos{Filename: filename, Line: raw.Values.Line, Column: raw.Values.Column}, "values must map each value to its replacement(s)")
+		}
+		for i := 0; i+1 < len(raw.Values.Content); i += 2 {
+			l, err := stringList(raw.Values.Content[i+1])
+			if err != nil {
+				errs.Addf(ast.Pos{Filename: filename, Line: raw.Values.Content[i+1].Line, Column: raw.Values.Content[i+1].Column}, "%v", err)
+			}
+			vm[raw.Values.Content[i].Value] = l
+		}
+		t.ValueMap = vm
+	}
+	if raw.Value.Kind != 0 {
+		if raw.Value.Kind == yaml.ScalarNode {
+			t.Value = raw.Value.Value
+		} else {
+			var v any
+			_ = raw.Value.Decode(&v)
+			t.Value = v
+		}
+		if l, err := stringList(&raw.Value); err == nil {
+			t.Values = l
+		}
+	}
+	required := map[string][]string{
+		"map_fields":        {"mapping|tables"},
+		"drop_fields":       {"fields"},
+		"map_values":        {"fields", "values"},
+		"basename_value":    {"fields"},
+		"replace_prefix":    {"fields", "prefix"},
+		"split_hashes":      {"fields", "algorithms"},
+		"add_condition":     {"value"},
+		"set_state":         {"key", "value"},
+		"set_table":         {"value"},
+		"fail":              {"message"},
+		"allow_fields":      {"allow"},
+		"prefix_fields":     {"value"},
+		"split_domain_user": {"fields"},
+	}
+	have := map[string]bool{"mapping": t.Mapping != nil, "tables": t.TableMapping != nil, "fields": len(t.Fields) > 0,
+		"values": t.ValueMap != nil, "prefix": t.Prefix != "", "algorithms": len(t.Algorithms) > 0,
+		"value": raw.Value.Kind != 0, "key": t.Key != "", "message": t.Message != "", "allow": len(t.Allow) > 0}
+	for _, req := range required[t.Type] {
+		ok := false
+		for _, alt := range strings.Split(req, "|") {
+			ok = ok || have[alt]
+		}
+		if !ok {
+			errs.Addf(pos, "transformation %s needs %s", t.Type, strings.ReplaceAll(req, "|", " or "))
+		}
+	}
+	return t, errs.Err()
+}
+
+func mapping(filename string, n *yaml.Node) (*Mapping, error) {
+	var errs ast.ErrorList
+	if n.Kind != yaml.MappingNode {
+		errs.Addf(ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}, "a field mapping must map Sigma field names to a field or a list of fields")
+		return nil, errs
+	}
+	m := &Mapping{To: map[string][]string{}}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		l, err := stringList(v)
+		if err != nil || len(l) == 0 {
+			errs.Addf(ast.Pos{Filename: filename, Line: v.Line, Column: v.Column}, "mapping of %s must be a field name or a list of field names", k.Value)
+			continue
+		}
+		if _, dup := m.To[k.Value]; !dup {
+			m.Keys = append(m.Keys, k.Value)
+		}
+		m.To[k.Value] = l
+	}
+	return m, errs.Err()
+}
+
+func stringList(n *yaml.Node) ([]string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+		out := make([]string, 0, len(n.Content))
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return out, fmt.Errorf("expected a string or a list of strings")
+			}
+			out = append(out, c.Value)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("expected a string or a list of strings")
+}
+
+// loadSchema reads a schema: inline {table: {column: type}} or the name of
+// a file holding that mapping under "tables".
+func loadSchema(filename string, n *yaml.Node, readFile func(string) ([]byte, error)) (map[string]*Table, error) {
+	pos := ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}
+	if n.Kind == yaml.ScalarNode {
+		if readFile == nil {
+			return nil, ast.Errorf(pos, "schema file %q cannot be read here", n.Value)
+		}
+		src, err := readFile(n.Value)
+		if err != nil {
+			return nil, ast.Errorf(pos, "cannot read schema file %q: %v", n.Value, err)
+		}
+		var doc struct {
+			Tables yaml.Node `yaml:"tables"`
+		}
+		if err := yaml.Unmarshal(src, &doc); err != nil {
+			return nil, ast.Errorf(pos, "schema file %q: %s", n.Value, yamlErrMsg(err.Error()))
+		}
+		n = &doc.Tables
+		filename = n.Value
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, ast.Errorf(pos, "schema must map table names to {column: type} mappings")
+	}
+	out := make(map[string]*Table, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name, cols := n.Content[i].Value, n.Content[i+1]
+		t := &Table{Name: name, Columns: make(map[string]string, len(cols.Content)/2)}
+		switch cols.Kind {
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(cols.Content); j += 2 {
+				t.Columns[cols.Content[j].Value] = cols.Content[j+1].Value
+			}
+		case yaml.SequenceNode:
+			for _, c := range cols.Content {
+				t.Columns[c.Value] = "string"
+			}
+		default:
+			return nil, ast.Errorf(pos, "schema of table %s must map columns to types", name)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
