@@ -160,18 +160,27 @@ func (x *run) apply(p *Pipeline, t *Transformation) {
 		})
 	case "map_values":
 		x.eachValue(t, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
-			s, ok := v.(*ast.String)
-			if !ok || !s.IsPlain() {
+			var key string
+			cased := false
+			switch v := v.(type) {
+			case *ast.String:
+				if !v.IsPlain() {
+					return nil
+				}
+				key, cased = v.Plain(), v.Cased
+			case *ast.Number:
+				key = v.Text
+			default:
 				return nil
 			}
-			repl, ok := t.ValueMap[s.Plain()]
+			repl, ok := t.ValueMap[key]
 			if !ok {
 				return nil
 			}
 			out := make([]ast.Value, len(repl))
 			for i, r := range repl {
-				n := ast.NewString(s.ValuePos, r)
-				n.Cased = s.Cased
+				n := ast.NewString(v.Pos(), r)
+				n.Cased = cased
 				out[i] = n
 			}
 			return out

@@ -190,34 +190,6 @@ func sameFieldStrings(args []backends.Node) ([]*backends.Match, bool) {
 	return ms, true
 }
 
-// in writes "field in~ (...)", or "field in (...)" for numbers on a numeric
-// column.
-func (p *printer) in(field string, vals []ast.Value) {
-	if p.numericColumn(field) && allNumbers(vals) {
-		p.b.WriteString(quoteName(field) + " in (")
-		for i, v := range vals {
-			if i > 0 {
-				p.b.WriteString(", ")
-			}
-			p.b.WriteString(v.(*ast.Number).Text)
-		}
-		p.b.WriteString(")")
-		return
-	}
-	p.b.WriteString(quoteName(field) + " in~ (")
-	p.list(vals)
-	p.b.WriteString(")")
-}
-
-func allNumbers(vals []ast.Value) bool {
-	for _, v := range vals {
-		if _, ok := v.(*ast.Number); !ok {
-			return false
-		}
-	}
-	return true
-}
-
 func (p *printer) list(vals []ast.Value) {
 	for i, v := range vals {
 		if i > 0 {
@@ -352,13 +324,31 @@ func (p *printer) match(m *backends.Match) {
 		return
 	}
 	f := quoteName(m.Field)
+	kind := p.kind(m.Field)
 	switch v := m.Value.(type) {
 	case *ast.String:
+		if n, ok := numberText(v); ok && kind == numeric {
+			p.b.WriteString(f + " == " + n)
+			return
+		}
+		if b, ok := boolText(v); ok && kind == boolean {
+			p.b.WriteString(f + " == " + b)
+			return
+		}
+		if kind == numeric || kind == boolean {
+			// A text test on a column of another type compares its
+			// text form.
+			f = "tostring(" + f + ")"
+		}
 		p.str(f, v)
 	case *ast.Number:
+		if kind == text {
+			p.b.WriteString(f + " =~ " + quote(v.Text))
+			return
+		}
 		p.b.WriteString(f + " == " + v.Text)
 	case *ast.Bool:
-		if p.columnType(m.Field) == "bool" || p.columnType(m.Field) == "boolean" {
+		if kind == boolean {
 			fmt.Fprintf(&p.b, "%s == %v", f, v.Value)
 		} else {
 			fmt.Fprintf(&p.b, "%s =~ %s", f, quote(fmt.Sprint(v.Value)))
@@ -490,19 +480,4 @@ func (p *printer) keyword(m *backends.Match) {
 	default:
 		p.errorf(m.Item.KeyPos, "this keyword value cannot be searched in KQL")
 	}
-}
-
-func (p *printer) columnType(field string) string {
-	if p.res.Schema == nil {
-		return ""
-	}
-	return p.res.Schema.Columns[field]
-}
-
-func (p *printer) numericColumn(field string) bool {
-	switch p.columnType(field) {
-	case "int", "long", "real", "decimal", "Int", "Long", "Integer", "Double", "BigInt", "double":
-		return true
-	}
-	return false
 }

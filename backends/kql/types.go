@@ -1,0 +1,105 @@
+package kql
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+)
+
+// A columnKind is what the schema says about a column's type. Without a
+// schema (custom tables) nothing is known, and values are printed as the
+// reference prints them.
+type columnKind uint8
+
+const (
+	unknown columnKind = iota
+	text
+	numeric
+	boolean
+	other
+)
+
+func (p *printer) kind(field string) columnKind {
+	if p.res.Schema == nil {
+		return unknown
+	}
+	t, ok := p.res.Schema.Columns[field]
+	if !ok {
+		return unknown
+	}
+	switch strings.ToLower(t) {
+	case "string":
+		return text
+	case "int", "long", "real", "decimal", "double", "integer", "bigint":
+		return numeric
+	case "bool", "boolean":
+		return boolean
+	}
+	return other
+}
+
+// numberText returns the KQL number a plain string stands for: decimal
+// digits, or a 0x hexadecimal integer written in decimal.
+func numberText(s *ast.String) (string, bool) {
+	if !s.IsPlain() {
+		return "", false
+	}
+	t := strings.TrimSpace(s.Plain())
+	if strings.HasPrefix(t, "0x") || strings.HasPrefix(t, "0X") {
+		n, err := strconv.ParseInt(t[2:], 16, 64)
+		if err != nil {
+			return "", false
+		}
+		return strconv.FormatInt(n, 10), true
+	}
+	if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return t, true
+	}
+	if _, err := strconv.ParseFloat(t, 64); err == nil && t != "" && !strings.ContainsAny(t, "eEnN") {
+		return t, true
+	}
+	return "", false
+}
+
+// boolText returns "true" or "false" for a plain string that says so.
+func boolText(s *ast.String) (string, bool) {
+	if !s.IsPlain() {
+		return "", false
+	}
+	switch strings.ToLower(s.Plain()) {
+	case "true":
+		return "true", true
+	case "false":
+		return "false", true
+	}
+	return "", false
+}
+
+// in writes "field in~ (...)". On a numeric column, numbers (and strings
+// that are numbers) are listed as numbers with "in": "in~" takes strings
+// only.
+func (p *printer) in(field string, vals []ast.Value) {
+	f := quoteName(field)
+	if p.kind(field) == numeric {
+		nums := make([]string, 0, len(vals))
+		for _, v := range vals {
+			switch v := v.(type) {
+			case *ast.Number:
+				nums = append(nums, v.Text)
+			case *ast.String:
+				if n, ok := numberText(v); ok {
+					nums = append(nums, n)
+				}
+			}
+		}
+		if len(nums) == len(vals) {
+			p.b.WriteString(f + " in (" + strings.Join(nums, ", ") + ")")
+			return
+		}
+		f = "tostring(" + f + ")"
+	}
+	p.b.WriteString(f + " in~ (")
+	p.list(vals)
+	p.b.WriteString(")")
+}

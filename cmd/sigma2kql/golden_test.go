@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in ../../golden")
+
+// A suite converts rule files of ../../rules with one command line and
+// compares the output with ../../golden/<name>/<rule path>.<ext>. A rule
+// that fails has a .err golden file with the diagnostics instead.
+type suite struct {
+	name string
+	args []string // convert arguments before the rule file
+	ext  string   // extension of the golden files
+	dirs []string // directories of rules/ to convert; empty means all of them
+	skip []string // directories of rules/ to leave out
+}
+
+// nonRuleDirs hold files that are not stand-alone rules: pipelines for the
+// suites that use them, filters and correlation parts.
+var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders"}
+
+var suites = []suite{
+	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+}
+
+func TestGolden(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for _, s := range suites {
+		t.Run(s.name, func(t *testing.T) {
+			files := ruleFiles(t, filepath.Join(root, "rules"), s)
+			if len(files) == 0 {
+				t.Fatal("no rules found")
+			}
+			want := map[string]bool{}
+			for _, rel := range files {
+				stdout, stderr, code := runCLI(append(append([]string{"convert"}, s.args...), filepath.ToSlash(filepath.Join("rules", rel))), root)
+				base := filepath.Join(root, "golden", s.name, strings.TrimSuffix(rel, filepath.Ext(rel)))
+				got, ext := stdout, "."+s.ext
+				if code != 0 {
+					got, ext = stderr, ".err"
+				}
+				want[base+ext] = true
+				checkGolden(t, base+ext, got)
+				// A rule that changed from success to failure (or back)
+				// leaves the other golden file behind: remove it.
+				other := base + ".err"
+				if ext == ".err" {
+					other = base + "." + s.ext
+				}
+				if _, err := os.Stat(other); err == nil {
+					if *update {
+						os.Remove(other)
+					} else {
+						t.Errorf("%s: stale golden file %s", rel, other)
+					}
+				}
+			}
+			checkStale(t, filepath.Join(root, "golden", s.name), want)
+		})
+	}
+}
+
+// ruleFiles lists the .yml files of the suite, relative to rules/.
+func ruleFiles(t *testing.T, dir string, s suite) []string {
+	t.Helper()
+	var out []string
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		if info.IsDir() {
+			for _, sk := range s.skip {
+				if rel == sk || strings.HasPrefix(rel, sk+"/") {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".yml") {
+			return nil
+		}
+		if len(s.dirs) > 0 {
+			in := false
+			for _, d := range s.dirs {
+				in = in || strings.HasPrefix(rel, d+"/")
+			}
+			if !in {
+				return nil
+			}
+		}
+		out = append(out, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runCLI runs the command line in dir, as the binary would.
+func runCLI(args []string, dir string) (stdout, stderr string, code int) {
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		panic(err)
+	}
+	defer os.Chdir(wd)
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("missing golden file %s (run go test ./cmd/sigma2kql -update and review the diff)", path)
+		return
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+// checkStale reports golden files that no rule produces any more.
+func checkStale(t *testing.T, dir string, want map[string]bool) {
+	t.Helper()
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		if !want[path] {
+			if *update {
+				os.Remove(path)
+			} else {
+				t.Errorf("stale golden file %s: no rule produces it", path)
+			}
+		}
+		return nil
+	})
+}
