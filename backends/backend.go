@@ -7,6 +7,8 @@
 package backends
 
 import (
+	"strings"
+
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -27,6 +29,39 @@ type Backend interface {
 type Format struct {
 	Name        string
 	Description string
+	Ext         string // extension of its files, without the dot; "" for the target's
+}
+
+// An Assembler is a Backend whose formats need more than a blank line
+// between two documents: Assemble returns the text of one file holding the
+// documents that Convert returned, for one rule or for all the rules of a
+// run, in order (e.g. one ARM template of all the rules).
+type Assembler interface {
+	Assemble(format string, docs []string) string
+}
+
+// An OptionChecker is a Backend that can check its options for a format
+// before a run; the error says which option is wrong and why.
+type OptionChecker interface {
+	CheckOptions(format string) error
+}
+
+// Warnings are problems that do not stop a conversion, such as a part of
+// the rule that a format has to leave out. Convert returns them as its
+// error together with the queries.
+type Warnings struct {
+	List ast.ErrorList
+}
+
+func (w *Warnings) Error() string { return w.List.Error() }
+
+// JoinQueries is the text of a file of plain queries: the queries with a
+// blank line between two and a final newline.
+func JoinQueries(queries []string) string {
+	if len(queries) == 0 {
+		return ""
+	}
+	return strings.Join(queries, "\n\n") + "\n"
 }
 
 // Options are backend options given with -O key=value.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -28,9 +29,10 @@ func New(opts backends.Options) *Backend { return &Backend{opts: opts} }
 // Name returns "kusto", the target name of the reference.
 func (b *Backend) Name() string { return "kusto" }
 
-// Formats lists the output formats.
+// Formats lists the output formats: plain queries, and the deployable
+// rules of package deploy.
 func (b *Backend) Formats() []backends.Format {
-	return []backends.Format{{Name: "default", Description: "plain KQL queries"}}
+	return append([]backends.Format{{Name: "default", Description: "plain KQL queries", Ext: "kql"}}, deploy.Formats...)
 }
 
 // Convert returns one query per condition of the processed rule.
@@ -56,6 +58,9 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	if deploy.IsFormat(format) {
+		return b.deployable(res, format, out)
 	}
 	return out, nil
 }

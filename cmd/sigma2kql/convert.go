@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/internal/engine"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 	"github.com/sigma2kql/sigma2kql/pipeline"
@@ -33,6 +34,12 @@ type convertOptions struct {
 	FilePattern   string
 	Jobs          int
 	Paths         []string
+
+	// Schedule and alerting of the deployable formats, as backend options.
+	Frequency, Period, SeverityMap, Threshold, ARMAPIVersion string
+
+	Report       string // file for the report of the run
+	ReportFormat string // json or junit
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -73,12 +80,19 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 	f.BoolVar(&o.NoPipeline, "without-pipeline", false, "allow converting without a processing pipeline")
 	f.BoolVar(&o.PipelineCheck, "pipeline-check", true, "reject pipelines meant for another target")
 	f.StringVarP(&o.Format, "format", "f", "default", "output format (see 'sigma2kql list formats')")
-	f.StringVarP(&o.Output, "output", "o", "", "write the queries to this file instead of standard output")
+	f.StringVarP(&o.Output, "output", "o", "", "write the output to this file, or one file per rule into this directory (an existing directory or a path ending in /)")
 	f.BoolVarP(&o.Skip, "skip-unsupported", "s", false, "report rules that cannot be converted but exit 0")
 	f.StringArrayVarP(&o.BackendOpts, "backend-option", "O", nil, "backend option KEY=VALUE, e.g. query_table=SecurityEvent (repeatable)")
 	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
 	f.StringVarP(&o.FilePattern, "file-pattern", "P", "", "only convert files in directories whose name matches this glob (default: *.yml and *.yaml)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "files converted in parallel (default: one per CPU)")
+	f.StringVar(&o.Frequency, "frequency", "", "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h; formats sentinel_rule, arm, defender_detection)")
+	f.StringVar(&o.Period, "period", "", "how far back a deployed rule looks, e.g. 1h, 14d (default 1h; formats sentinel_rule, arm)")
+	f.StringVar(&o.SeverityMap, "severity-map", "", "alert severity per Sigma level, e.g. critical=High,high=Medium (default informational=Informational, low=Low, medium=Medium, high=High, critical=High, none=Medium)")
+	f.StringVar(&o.Threshold, "threshold", "", "raise an alert when the query returns more rows than this (default 0; formats sentinel_rule, arm)")
+	f.StringVar(&o.ARMAPIVersion, "arm-api-version", "", "API version of the alertRules resources of format arm (default "+deploy.DefaultARMAPIVersion+"; sub-techniques need a preview from 2023-12-01-preview on)")
+	f.StringVar(&o.Report, "report", "", "write a report of the run to this file: per rule its source, status, outputs and errors")
+	f.StringVar(&o.ReportFormat, "report-format", "json", "format of --report: json or junit")
 	return c
 }
 
@@ -103,6 +117,17 @@ func runConvert(o *convertOptions) error {
 		}
 		bopts[k] = v
 	}
+	for _, fl := range []struct{ key, val string }{
+		{deploy.OptFrequency, o.Frequency}, {deploy.OptPeriod, o.Period}, {deploy.OptSeverityMap, o.SeverityMap},
+		{deploy.OptThreshold, o.Threshold}, {deploy.OptARMAPIVersion, o.ARMAPIVersion},
+	} {
+		if fl.val != "" {
+			bopts[fl.key] = fl.val
+		}
+	}
+	if o.ReportFormat != "json" && o.ReportFormat != "junit" {
+		return usagef("report format %q: expected json or junit", o.ReportFormat)
+	}
 	for _, kv := range o.Placeholders {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -118,7 +143,16 @@ func runConvert(o *convertOptions) error {
 		formatOK = formatOK || f.Name == o.Format
 	}
 	if !formatOK {
-		return usagef("target %s has no output format %q: expected one of %s", t.name, o.Format, strings.Join(formats, ", "))
+		msg := fmt.Sprintf("target %s has no output format %q: expected one of %s", t.name, o.Format, strings.Join(formats, ", "))
+		if s := suggest.Nearest(o.Format, formats); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return usagef("%s", msg)
+	}
+	if oc, ok := backend.(backends.OptionChecker); ok {
+		if err := oc.CheckOptions(o.Format); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	pipes, err := loadPipelines(o, t)
 	if err != nil {
@@ -127,46 +161,43 @@ func runConvert(o *convertOptions) error {
 	if len(pipes) == 0 && t.needsPipe && !o.NoPipeline {
 		return usagef("target %s needs a processing pipeline: choose one with -p (see 'sigma2kql list pipelines'), or convert without one with --without-pipeline", t.name)
 	}
-	inputs, err := collectInputs(o)
+	inputs, rels, err := collectInputs(o)
 	if err != nil {
 		return err
 	}
 	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts, Jobs: o.Jobs}
 	results := engine.Run(cfg, inputs)
 
-	var out bytes.Buffer
 	failed := 0
-	n := 0
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
 			ast.PrintErrors(o.Stderr, withFile(r.Err, r.File))
-			continue
 		}
-		for _, q := range r.Queries {
-			if n > 0 {
-				out.WriteString("\n\n")
-			}
-			out.WriteString(q)
-			n++
-		}
+		printWarnings(o.Stderr, r.Warnings, r.File)
 	}
-	if n > 0 {
-		out.WriteByte('\n')
-	}
-	if failed > 0 && !o.Skip && o.Output != "" {
+	out := &outputs{backend: backend, format: o.Format, ext: formatExt(t, backend, o.Format), rels: rels}
+	var werr error
+	switch {
+	case o.Output == "":
+		_, werr = o.Stdout.Write([]byte(out.assemble(allQueries(results))))
+	case isDirOutput(o.Output):
+		werr = out.writeDir(o.Output, results)
+	case failed > 0 && !o.Skip:
 		fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed; %s left unchanged\n", failed, len(results), o.Output)
-		return errFailed
+	default:
+		werr = out.writeFile(o.Output, results)
 	}
-	if o.Output != "" {
-		if err := writeFileAtomic(o.Output, out.Bytes()); err != nil {
+	if werr != nil {
+		return werr
+	}
+	if o.Report != "" {
+		if err := writeReport(o, t.name, results, out); err != nil {
 			return err
 		}
-	} else if _, err := o.Stdout.Write(out.Bytes()); err != nil {
-		return err
 	}
 	if failed > 0 {
-		if len(results) > 1 {
+		if len(results) > 1 && (o.Output == "" || o.Skip || isDirOutput(o.Output)) {
 			fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed\n", failed, len(results))
 		}
 		if !o.Skip {
@@ -174,6 +205,19 @@ func runConvert(o *convertOptions) error {
 		}
 	}
 	return nil
+}
+
+// printWarnings writes warnings as file:line:col: warning: message.
+func printWarnings(w io.Writer, warns ast.ErrorList, file string) {
+	if len(warns) == 0 {
+		return
+	}
+	list := withFile(warns, file).(ast.ErrorList)
+	out := make(ast.ErrorList, len(list))
+	for i, e := range list {
+		out[i] = &ast.Error{Pos: e.Pos, Msg: "warning: " + e.Msg}
+	}
+	ast.PrintErrors(w, out)
 }
 
 // withFile makes sure that every error names its file.
@@ -245,27 +289,32 @@ func contains(list []string, s string) bool {
 }
 
 // collectInputs expands the PATH arguments into rule files, in a stable
-// order: arguments as given, directory contents sorted by path.
-func collectInputs(o *convertOptions) ([]engine.Input, error) {
+// order: arguments as given, directory contents sorted by path. It also
+// returns, for each file, its path relative to the argument that named it
+// (the file name for a file argument), which -o DIR mirrors.
+func collectInputs(o *convertOptions) ([]engine.Input, map[string]string, error) {
 	var inputs []engine.Input
+	rels := map[string]string{}
 	seen := map[string]bool{}
 	for _, p := range o.Paths {
 		if p == "-" {
 			src, err := io.ReadAll(o.Stdin)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			inputs = append(inputs, engine.Input{Name: "<stdin>", Src: src})
+			rels["<stdin>"] = "stdin"
 			continue
 		}
 		fi, err := os.Stat(p)
 		if err != nil {
-			return nil, usagef("cannot read %s: %v", p, cleanPathErr(err))
+			return nil, nil, usagef("cannot read %s: %v", p, cleanPathErr(err))
 		}
 		if !fi.IsDir() {
 			if !seen[p] {
 				seen[p] = true
 				inputs = append(inputs, engine.Input{Name: p})
+				rels[p] = filepath.Base(p)
 			}
 			continue
 		}
@@ -293,17 +342,22 @@ func collectInputs(o *convertOptions) ([]engine.Input, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sort.Strings(files)
 		for _, f := range files {
 			if !seen[f] {
 				seen[f] = true
 				inputs = append(inputs, engine.Input{Name: f})
+				rel, err := filepath.Rel(p, f)
+				if err != nil {
+					rel = filepath.Base(f)
+				}
+				rels[f] = rel
 			}
 		}
 	}
-	return inputs, nil
+	return inputs, rels, nil
 }
 
 func matchPattern(pattern, name string) bool {
@@ -323,29 +377,32 @@ func cleanPathErr(err error) string {
 
 // writeFileAtomic writes data to name through a temporary file in the same
 // directory and a rename, so that readers never see a partial file. An
-// unchanged file is not rewritten.
-func writeFileAtomic(name string, data []byte) error {
+// unchanged file is not rewritten; changed reports whether it was.
+func writeFileAtomic(name string, data []byte) (changed bool, err error) {
 	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
-		return nil
+		return false, nil
 	}
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return false, err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return err
+		return false, err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return false, err
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
+		return false, err
 	}
-	return os.Rename(tmp.Name(), name)
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return false, err
+	}
+	return true, nil
 }

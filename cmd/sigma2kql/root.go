@@ -40,12 +40,13 @@ type target struct {
 	description string
 	new         func(backends.Options) backends.Backend
 	needsPipe   bool
+	ext         string // extension of output files when the format names none
 }
 
 // targets lists the backends, wired explicitly.
 var targets = []target{
 	{name: "kusto", aliases: []string{"kql"}, description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
-		new: func(o backends.Options) backends.Backend { return kql.New(o) }},
+		new: func(o backends.Options) backends.Backend { return kql.New(o) }, ext: "kql"},
 }
 
 func findTarget(name string) (*target, error) {

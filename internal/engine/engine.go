@@ -27,10 +27,11 @@ type Config struct {
 // A Result is the outcome for one rule, or for a file that could not be
 // read or parsed at all.
 type Result struct {
-	File    string
-	Doc     ast.Document // nil when the file could not be parsed
-	Queries []string
-	Err     error
+	File     string
+	Doc      ast.Document // nil when the file could not be parsed
+	Queries  []string
+	Err      error
+	Warnings ast.ErrorList // problems that did not stop the conversion
 }
 
 // Title returns the title of the result's document, if any.
@@ -109,6 +110,9 @@ func (cfg *Config) file(in Input) []Result {
 	for _, d := range f.Docs {
 		res := Result{File: in.Name, Doc: d}
 		res.Queries, res.Err = cfg.Convert(d)
+		if w, ok := res.Err.(*backends.Warnings); ok {
+			res.Warnings, res.Err = w.List, nil
+		}
 		out = append(out, res)
 	}
 	return out

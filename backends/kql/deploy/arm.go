@@ -1,0 +1,165 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// Facts about the ARM API of Sentinel analytic rules
+// (Microsoft.SecurityInsights alertRules): the stable versions up to
+// 2025-09-01 know the techniques of a rule, the previews from
+// 2023-12-01-preview on also its sub-techniques.
+const (
+	armSchema             = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+	armResourceType       = "Microsoft.OperationalInsights/workspaces/providers/alertRules"
+	subTechniquesPreviews = "2023-12-01"
+	suppressionDuration   = "PT5H" // required even when suppression is off
+)
+
+// hasSubTechniques reports whether an alertRules API version has the
+// subTechniques property.
+func hasSubTechniques(apiVersion string) bool {
+	date, preview := strings.CutSuffix(apiVersion, "-preview")
+	return preview && date >= subTechniquesPreviews
+}
+
+type armTemplate struct {
+	Schema         string                  `json:"$schema"`
+	ContentVersion string                  `json:"contentVersion"`
+	Parameters     map[string]armParameter `json:"parameters"`
+	Resources      []json.RawMessage       `json:"resources"`
+}
+
+type armParameter struct {
+	Type     string            `json:"type"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+type armResource struct {
+	Name       string        `json:"name"`
+	Type       string        `json:"type"`
+	Kind       string        `json:"kind"`
+	APIVersion string        `json:"apiVersion"`
+	Properties armProperties `json:"properties"`
+}
+
+type armProperties struct {
+	DisplayName           string              `json:"displayName"`
+	Description           string              `json:"description"`
+	Severity              string              `json:"severity"`
+	Enabled               bool                `json:"enabled"`
+	Query                 string              `json:"query"`
+	QueryFrequency        string              `json:"queryFrequency"`
+	QueryPeriod           string              `json:"queryPeriod"`
+	TriggerOperator       string              `json:"triggerOperator"`
+	TriggerThreshold      int                 `json:"triggerThreshold"`
+	SuppressionDuration   string              `json:"suppressionDuration"`
+	SuppressionEnabled    bool                `json:"suppressionEnabled"`
+	Tactics               []string            `json:"tactics"`
+	Techniques            []string            `json:"techniques"`
+	SubTechniques         *[]string           `json:"subTechniques,omitempty"`
+	EntityMappings        []armEntityMapping  `json:"entityMappings,omitempty"`
+	EventGroupingSettings map[string]string   `json:"eventGroupingSettings"`
+	IncidentConfiguration *armIncidentSetting `json:"incidentConfiguration"`
+}
+
+type armEntityMapping struct {
+	EntityType    string            `json:"entityType"`
+	FieldMappings []armFieldMapping `json:"fieldMappings"`
+}
+
+type armFieldMapping struct {
+	Identifier string `json:"identifier"`
+	ColumnName string `json:"columnName"`
+}
+
+type armIncidentSetting struct {
+	CreateIncident bool `json:"createIncident"`
+}
+
+// ARMResource writes a as the alertRules resource of an ARM template, for
+// the given API version. Strings that ARM would read as expressions are
+// escaped.
+func ARMResource(a *Alert, apiVersion string) string {
+	p := armProperties{
+		DisplayName:           armString(a.Name),
+		Description:           armString(a.Description),
+		Severity:              a.Severity,
+		Enabled:               true,
+		Query:                 armString(a.Query),
+		QueryFrequency:        ISODuration(a.Frequency),
+		QueryPeriod:           ISODuration(a.Period),
+		TriggerOperator:       "GreaterThan",
+		TriggerThreshold:      a.Threshold,
+		SuppressionDuration:   suppressionDuration,
+		Tactics:               nonNil(a.Tactics),
+		Techniques:            nonNil(a.Techniques),
+		EventGroupingSettings: map[string]string{"aggregationKind": "SingleAlert"},
+		IncidentConfiguration: &armIncidentSetting{CreateIncident: true},
+	}
+	if hasSubTechniques(apiVersion) {
+		subs := nonNil(a.SubTechniques)
+		p.SubTechniques = &subs
+	}
+	for _, e := range a.Entities {
+		m := armEntityMapping{EntityType: e.EntityType}
+		for _, fm := range e.FieldMappings {
+			m.FieldMappings = append(m.FieldMappings, armFieldMapping(fm))
+		}
+		p.EntityMappings = append(p.EntityMappings, m)
+	}
+	r := armResource{
+		Name:       "[concat(parameters('workspace'), '/Microsoft.SecurityInsights/" + a.ID + "')]",
+		Type:       armResourceType,
+		Kind:       "Scheduled",
+		APIVersion: apiVersion,
+		Properties: p,
+	}
+	return marshal(r)
+}
+
+// ARMTemplate assembles alertRules resources (from ARMResource) into one
+// deployment template with a workspace parameter.
+func ARMTemplate(resources []string) string {
+	t := armTemplate{
+		Schema:         armSchema,
+		ContentVersion: "1.0.0.0",
+		Parameters: map[string]armParameter{"workspace": {Type: "string",
+			Metadata: map[string]string{"description": "The Log Analytics workspace of Microsoft Sentinel"}}},
+		Resources: []json.RawMessage{},
+	}
+	for _, r := range resources {
+		t.Resources = append(t.Resources, json.RawMessage(r))
+	}
+	return marshal(t)
+}
+
+// armString escapes a string that ARM would evaluate as an expression: one
+// that starts with "[" and ends with "]" gets a second "[".
+func armString(s string) string {
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		return "[" + s
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// marshal writes v as indented JSON with a final newline, leaving <, >
+// and & as they are so that queries stay readable.
+func marshal(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		panic("deploy: " + err.Error()) // the types here always encode
+	}
+	return b.String()
+}

@@ -1,0 +1,214 @@
+package deploy
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sigma2kql/sigma2kql/backends"
+)
+
+// Backend option keys. The CLI sets them from its flags (--frequency,
+// --period, --severity-map, --threshold, --arm-api-version); -O KEY=VALUE
+// sets them too.
+const (
+	OptFrequency     = "frequency"
+	OptPeriod        = "period"
+	OptSeverityMap   = "severity_map"
+	OptThreshold     = "threshold"
+	OptARMAPIVersion = "arm_api_version"
+)
+
+// OptionKeys lists the backend options of the deployable formats.
+var OptionKeys = []string{OptFrequency, OptPeriod, OptSeverityMap, OptThreshold, OptARMAPIVersion}
+
+// Defaults of the options.
+const (
+	DefaultFrequency     = time.Hour
+	DefaultPeriod        = time.Hour
+	DefaultARMAPIVersion = "2025-09-01"
+)
+
+// Severities are the alert severities of Sentinel, lowest first.
+var Severities = []string{"Informational", "Low", "Medium", "High"}
+
+// defaultSeverity maps Sigma levels to Sentinel severities; a rule without
+// a level is Medium.
+var defaultSeverity = map[string]string{
+	"informational": "Informational",
+	"low":           "Low",
+	"medium":        "Medium",
+	"high":          "High",
+	"critical":      "High",
+	"":              "Medium",
+}
+
+// Options are the schedule and alerting settings of the deployable
+// formats.
+type Options struct {
+	Frequency     time.Duration     // how often the query runs
+	Period        time.Duration     // how far back each run looks
+	Severity      map[string]string // Sigma level ("" for none) -> Sentinel severity
+	Threshold     int               // an alert is raised when the result has more rows than this
+	ARMAPIVersion string            // API version of the alertRules resources
+}
+
+// DefaultOptions returns the options used when none are given.
+func DefaultOptions() Options {
+	o := Options{Frequency: DefaultFrequency, Period: DefaultPeriod, ARMAPIVersion: DefaultARMAPIVersion,
+		Severity: map[string]string{}}
+	for k, v := range defaultSeverity {
+		o.Severity[k] = v
+	}
+	return o
+}
+
+// ParseOptions reads the options from backend options, with defaults for
+// the ones not given. Errors name the option and what was expected.
+func ParseOptions(bo backends.Options) (Options, error) {
+	o := DefaultOptions()
+	var err error
+	if s, ok := bo[OptFrequency]; ok {
+		if o.Frequency, err = ParseDuration(s); err != nil {
+			return o, fmt.Errorf("frequency: %v", err)
+		}
+	}
+	if s, ok := bo[OptPeriod]; ok {
+		if o.Period, err = ParseDuration(s); err != nil {
+			return o, fmt.Errorf("period: %v", err)
+		}
+	}
+	if s, ok := bo[OptThreshold]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 || n > maxThreshold {
+			return o, fmt.Errorf("threshold %q: expected a whole number from 0 to %d", s, maxThreshold)
+		}
+		o.Threshold = n
+	}
+	if s, ok := bo[OptSeverityMap]; ok {
+		if err := o.parseSeverityMap(s); err != nil {
+			return o, err
+		}
+	}
+	if s, ok := bo[OptARMAPIVersion]; ok {
+		if !apiVersionRx.MatchString(s) {
+			return o, fmt.Errorf("arm_api_version %q: expected an API version such as %s or 2025-07-01-preview", s, DefaultARMAPIVersion)
+		}
+		o.ARMAPIVersion = s
+	}
+	if err := checkSchedule(o.Frequency, o.Period); err != "" {
+		return o, fmt.Errorf("%s", err)
+	}
+	return o, nil
+}
+
+var apiVersionRx = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
+
+// parseSeverityMap reads "level=Severity,..." pairs over the defaults.
+func (o *Options) parseSeverityMap(s string) error {
+	levels := []string{"informational", "low", "medium", "high", "critical", "none"}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		if !ok {
+			return fmt.Errorf("severity map %q: expected LEVEL=SEVERITY pairs, e.g. critical=High,high=Medium", pair)
+		}
+		if !contains(levels, k) {
+			return fmt.Errorf("severity map: unknown Sigma level %q: expected one of %s", k, strings.Join(levels, ", "))
+		}
+		sev := ""
+		for _, x := range Severities {
+			if strings.EqualFold(x, v) {
+				sev = x
+			}
+		}
+		if sev == "" {
+			return fmt.Errorf("severity map: %s=%s: expected a severity of %s", k, v, strings.Join(Severities, ", "))
+		}
+		if k == "none" {
+			k = ""
+		}
+		o.Severity[k] = sev
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Durations
+
+var durationRx = regexp.MustCompile(`^(\d+)([mhd])$`)
+
+// ParseDuration reads a duration in the style of Sentinel rule files: a
+// whole number of minutes, hours or days, as in 5m, 1h or 14d.
+func ParseDuration(s string) (time.Duration, error) {
+	m := durationRx.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a duration: expected a number and m, h or d, e.g. 30m, 1h or 1d", s)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n <= 0 || n > 100000 {
+		return 0, fmt.Errorf("%q is not a duration: expected a positive number and m, h or d", s)
+	}
+	unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[2]]
+	return time.Duration(n) * unit, nil
+}
+
+// ShortDuration writes d in the style of Sentinel rule files, in the
+// largest unit that divides it: 1d, 6h, 90m.
+func ShortDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	}
+	return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+}
+
+// ISODuration writes d as an ISO 8601 duration: PT1H, P1D, PT1H30M, P1DT6H.
+func ISODuration(d time.Duration) string {
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	hours := d / time.Hour
+	d -= hours * time.Hour
+	mins := d / time.Minute
+	s := "P"
+	if days > 0 {
+		s += strconv.FormatInt(int64(days), 10) + "D"
+	}
+	if hours > 0 || mins > 0 || days == 0 {
+		s += "T"
+		if hours > 0 {
+			s += strconv.FormatInt(int64(hours), 10) + "H"
+		}
+		if mins > 0 || hours == 0 {
+			s += strconv.FormatInt(int64(mins), 10) + "M"
+		}
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

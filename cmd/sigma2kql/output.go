@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/internal/engine"
+)
+
+// outputs writes the documents of a run: to standard output or one file
+// (all documents assembled into one text), or to a directory (one file per
+// document, mirroring the input tree). It remembers what it wrote for the
+// report.
+type outputs struct {
+	backend backends.Backend
+	format  string
+	ext     string            // extension of the files of the format
+	rels    map[string]string // input file -> path relative to its argument
+
+	files     map[int][]string // result index -> files holding its documents
+	written   int              // files written
+	unchanged int              // files left as they were, already up to date
+}
+
+// isDirOutput reports whether -o names a directory: one that exists, or a
+// path that ends in a separator. Anything else is a file.
+func isDirOutput(path string) bool {
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator)) {
+		return true
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// formatExt is the extension of the files of a format: the format's own,
+// or the target's.
+func formatExt(t *target, b backends.Backend, format string) string {
+	for _, f := range b.Formats() {
+		if f.Name == format && f.Ext != "" {
+			return f.Ext
+		}
+	}
+	if t.ext != "" {
+		return t.ext
+	}
+	return "txt"
+}
+
+// assemble returns the text of one file holding docs.
+func (w *outputs) assemble(docs []string) string {
+	if a, ok := w.backend.(backends.Assembler); ok {
+		return a.Assemble(w.format, docs)
+	}
+	return backends.JoinQueries(docs)
+}
+
+// allQueries lists the documents of the rules that converted, in order.
+func allQueries(results []engine.Result) []string {
+	var docs []string
+	for _, r := range results {
+		if r.Err == nil {
+			docs = append(docs, r.Queries...)
+		}
+	}
+	return docs
+}
+
+// writeFile writes every document into one file.
+func (w *outputs) writeFile(name string, results []engine.Result) error {
+	changed, err := writeFileAtomic(name, []byte(w.assemble(allQueries(results))))
+	if err != nil {
+		return err
+	}
+	w.count(changed)
+	w.files = map[int][]string{}
+	for i, r := range results {
+		if r.Err == nil && len(r.Queries) > 0 {
+			w.files[i] = []string{name}
+		}
+	}
+	return nil
+}
+
+// writeDir writes one file per document into dir: the path of the rule
+// file relative to the argument that named it, with the format's
+// extension. A rule file that gives several documents (several rules, or
+// a rule with several conditions) gets numbered files: name.1.ext,
+// name.2.ext, ... Files are written atomically and only when their content
+// changed. Two rule files that would write the same file are an error.
+func (w *outputs) writeDir(dir string, results []engine.Result) error {
+	w.files = map[int][]string{}
+	perFile := map[string]int{} // documents per input file
+	for _, r := range results {
+		if r.Err == nil {
+			perFile[r.File] += len(r.Queries)
+		}
+	}
+	type planned struct {
+		result int
+		name   string
+		doc    string
+	}
+	var plan []planned
+	owner := map[string]string{} // output path -> input file
+	seq := map[string]int{}
+	for i, r := range results {
+		if r.Err != nil {
+			continue
+		}
+		rel, ok := w.rels[r.File]
+		if !ok {
+			rel = filepath.Base(r.File)
+		}
+		base := filepath.Join(dir, strings.TrimSuffix(rel, filepath.Ext(rel)))
+		for _, doc := range r.Queries {
+			name := base + "." + w.ext
+			if perFile[r.File] > 1 {
+				seq[r.File]++
+				name = fmt.Sprintf("%s.%d.%s", base, seq[r.File], w.ext)
+			}
+			if other, ok := owner[name]; ok && other != r.File {
+				return &ast.Error{Pos: ast.Pos{Filename: r.File}, Msg: fmt.Sprintf("output file %s would also be written for %s: convert the two in separate runs", name, other)}
+			}
+			owner[name] = r.File
+			plan = append(plan, planned{i, name, doc})
+		}
+	}
+	for _, p := range plan {
+		changed, err := writeFileAtomic(p.name, []byte(w.assemble([]string{p.doc})))
+		if err != nil {
+			return err
+		}
+		w.count(changed)
+		w.files[p.result] = append(w.files[p.result], p.name)
+	}
+	return nil
+}
+
+func (w *outputs) count(changed bool) {
+	if changed {
+		w.written++
+	} else {
+		w.unchanged++
+	}
+}

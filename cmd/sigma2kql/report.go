@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/engine"
+)
+
+// Statuses of a rule in the report.
+const (
+	statusConverted = "converted" // it gave one or more documents
+	statusFailed    = "failed"    // it could not be converted
+	statusEmpty     = "empty"     // it gave nothing to write (a filter, or a condition left empty)
+)
+
+// A report describes a run for CI: what each rule became. It holds no
+// time or other varying value, so that the same run writes the same
+// report.
+type report struct {
+	Target  string         `json:"target"`
+	Format  string         `json:"format"`
+	Summary reportSummary  `json:"summary"`
+	Rules   []reportedRule `json:"rules"`
+}
+
+type reportSummary struct {
+	Rules          int `json:"rules"`
+	Converted      int `json:"converted"`
+	Failed         int `json:"failed"`
+	Empty          int `json:"empty"`
+	FilesWritten   int `json:"files_written"`
+	FilesUnchanged int `json:"files_unchanged"`
+}
+
+type reportedRule struct {
+	Source   string   `json:"source"`
+	Title    string   `json:"title,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Status   string   `json:"status"`
+	Outputs  []string `json:"outputs"`
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// buildReport summarises the results of a run and the files it wrote.
+func buildReport(targetName, format string, results []engine.Result, out *outputs) *report {
+	rep := &report{Target: targetName, Format: format, Rules: []reportedRule{}}
+	rep.Summary.FilesWritten, rep.Summary.FilesUnchanged = out.written, out.unchanged
+	for i, r := range results {
+		rr := reportedRule{Source: filepath.ToSlash(r.File), Title: r.Title(), Outputs: []string{}}
+		if rule, ok := r.Doc.(*ast.Rule); ok {
+			rr.ID = rule.ID
+		}
+		for _, f := range out.files[i] {
+			rr.Outputs = append(rr.Outputs, filepath.ToSlash(f))
+		}
+		switch {
+		case r.Err != nil:
+			rr.Status = statusFailed
+			var b bytes.Buffer
+			ast.PrintErrors(&b, withFile(r.Err, r.File))
+			rr.Error = strings.TrimSuffix(b.String(), "\n")
+			rep.Summary.Failed++
+		case len(r.Queries) == 0:
+			rr.Status = statusEmpty
+			rep.Summary.Empty++
+		default:
+			rr.Status = statusConverted
+			rep.Summary.Converted++
+		}
+		for _, w := range r.Warnings {
+			rr.Warnings = append(rr.Warnings, withFile(w, r.File).Error())
+		}
+		rep.Rules = append(rep.Rules, rr)
+	}
+	rep.Summary.Rules = len(rep.Rules)
+	return rep
+}
+
+// writeReport writes the report of the run to o.Report, as JSON or as
+// JUnit XML.
+func writeReport(o *convertOptions, targetName string, results []engine.Result, out *outputs) error {
+	rep := buildReport(targetName, o.Format, results, out)
+	var data []byte
+	var err error
+	if o.ReportFormat == "junit" {
+		data, err = rep.junit()
+	} else {
+		data, err = json.MarshalIndent(rep, "", "  ")
+		data = append(data, '\n')
+	}
+	if err != nil {
+		return err
+	}
+	_, err = writeFileAtomic(o.Report, data)
+	return err
+}
+
+// JUnit XML, as CI dashboards read it: one test suite for the run, one
+// test case per rule, a failure per rule that failed.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func (rep *report) junit() ([]byte, error) {
+	suite := junitSuite{Name: fmt.Sprintf("sigma2kql %s %s", rep.Target, rep.Format)}
+	for _, r := range rep.Rules {
+		name := path.Base(r.Source)
+		if r.Title != "" {
+			name += ": " + r.Title
+		}
+		c := junitCase{Name: name, Classname: strings.ReplaceAll(path.Dir(r.Source), "/", ".")}
+		switch r.Status {
+		case statusFailed:
+			first, _, _ := strings.Cut(r.Error, "\n")
+			c.Failure = &junitMessage{Message: first, Text: r.Error}
+			suite.Failures++
+		case statusEmpty:
+			c.Skipped = &junitMessage{Message: "the rule gives no query"}
+			suite.Skipped++
+		}
+		var lines []string
+		lines = append(lines, r.Outputs...)
+		lines = append(lines, r.Warnings...)
+		c.SystemOut = strings.Join(lines, "\n")
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Tests = len(suite.Cases)
+	all := junitSuites{Name: "sigma2kql", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	data, err := xml.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), append(data, '\n')...), nil
+}
