@@ -28,8 +28,16 @@ type suite struct {
 // suites that use them, filters and correlation parts.
 var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders"}
 
+// deployDirs hold the rules of the suites of deployable formats: the seed
+// rule, one rule per kind of table, and the rules made for these formats.
+var deployDirs = []string{"windows/image_load", "windows/network_connection", "windows/registry", "outputs"}
+
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-microsoft_xdr-sentinel_rule", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
+	{name: "kusto-microsoft_xdr-arm", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm"}, ext: "json", dirs: deployDirs},
+	{name: "kusto-microsoft_xdr-arm-preview", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "--arm-api-version", "2025-07-01-preview"}, ext: "json", dirs: []string{"windows/image_load"}},
+	{name: "kusto-microsoft_xdr-defender_detection", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "defender_detection"}, ext: "json", dirs: deployDirs},
 }
 
 func TestGolden(t *testing.T) {

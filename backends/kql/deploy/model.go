@@ -102,7 +102,7 @@ func Build(res *pipeline.Result, query string, index, count int, opts Options) (
 	}
 	if count > 1 {
 		a.Name = fmt.Sprintf("%s (%d/%d)", r.Title, index+1, count)
-		if index < len(r.Detection.Conditions) {
+		if r.Detection != nil && index < len(r.Detection.Conditions) {
 			a.pos.query = r.Detection.Conditions[index].TextPos
 		}
 	}
