@@ -87,7 +87,7 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 	f.StringVarP(&o.FilePattern, "file-pattern", "P", "", "only convert files in directories whose name matches this glob (default: *.yml and *.yaml)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "files converted in parallel (default: one per CPU)")
 	f.StringVar(&o.Frequency, "frequency", "", "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h; formats sentinel_rule, arm, defender_detection)")
-	f.StringVar(&o.Period, "period", "", "how far back a deployed rule looks, e.g. 1h, 14d (default 1h; formats sentinel_rule, arm)")
+	f.StringVar(&o.Period, "period", "", "how far back a deployed rule looks, e.g. 1h, 14d (default: the frequency; formats sentinel_rule, arm)")
 	f.StringVar(&o.SeverityMap, "severity-map", "", "alert severity per Sigma level, e.g. critical=High,high=Medium (default informational=Informational, low=Low, medium=Medium, high=High, critical=High, none=Medium)")
 	f.StringVar(&o.Threshold, "threshold", "", "raise an alert when the query returns more rows than this (default 0; formats sentinel_rule, arm)")
 	f.StringVar(&o.ARMAPIVersion, "arm-api-version", "", "API version of the alertRules resources of format arm (default "+deploy.DefaultARMAPIVersion+"; sub-techniques need a preview from 2023-12-01-preview on)")

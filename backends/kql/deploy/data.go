@@ -110,3 +110,23 @@ func mustData() {
 		panic(err)
 	}
 }
+
+// TechniqueTactics returns the tactics that a Sentinel rule must list with
+// a technique or sub-technique (T1218, T1218.003), and whether the
+// technique is known.
+func TechniqueTactics(id string) ([]string, bool) {
+	mustData()
+	if len(id) < 5 {
+		return nil, false
+	}
+	t, ok := attack.Techniques[id[:5]]
+	return t, ok
+}
+
+// EntityIdentifiers returns the identifiers of a Sentinel entity type and
+// the combinations of identifiers of which a mapping needs one.
+func EntityIdentifiers(entityType string) (identifiers []string, required [][]string, ok bool) {
+	mustData()
+	e, ok := entityInfo[entityType]
+	return e.Identifiers, e.Required, ok
+}

@@ -247,7 +247,7 @@ func TestParseOptions(t *testing.T) {
 	}
 	for opts, want := range map[string]backends.Options{
 		"frequency":                 {OptFrequency: "1w"},
-		"queryPeriod 1h is shorter": {OptFrequency: "2h"},
+		"queryPeriod 1h is shorter": {OptFrequency: "2h", OptPeriod: "1h"},
 		"threshold":                 {OptThreshold: "-1"},
 		"unknown Sigma level":       {OptSeverityMap: "urgent=High"},
 		"expected a severity":       {OptSeverityMap: "high=Severe"},

@@ -50,7 +50,7 @@ var defaultSeverity = map[string]string{
 // formats.
 type Options struct {
 	Frequency     time.Duration     // how often the query runs
-	Period        time.Duration     // how far back each run looks
+	Period        time.Duration     // how far back each run looks; the frequency unless given
 	Severity      map[string]string // Sigma level ("" for none) -> Sentinel severity
 	Threshold     int               // an alert is raised when the result has more rows than this
 	ARMAPIVersion string            // API version of the alertRules resources
@@ -76,6 +76,7 @@ func ParseOptions(bo backends.Options) (Options, error) {
 			return o, fmt.Errorf("frequency: %v", err)
 		}
 	}
+	o.Period = o.Frequency // by default a run looks back to the previous one
 	if s, ok := bo[OptPeriod]; ok {
 		if o.Period, err = ParseDuration(s); err != nil {
 			return o, fmt.Errorf("period: %v", err)

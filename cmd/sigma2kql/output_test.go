@@ -1,0 +1,369 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+// copyRules copies rule files of ../../rules into dir/in, keeping their
+// paths, and returns dir/in.
+func copyRules(t *testing.T, dir string, rels ...string) string {
+	t.Helper()
+	in := filepath.Join(dir, "in")
+	for _, rel := range rels {
+		src, err := os.ReadFile(filepath.Join("..", "..", "rules", rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(in, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return in
+}
+
+// listFiles lists the files under dir, relative and with slashes.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func readReport(t *testing.T, path string) report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+const (
+	seedRule      = "windows/image_load/image_load_dll_cmstp_susp_location.yml"
+	twoConditions = "outputs/outputs_two_conditions.yml"
+	longTitle     = "outputs/outputs_title_too_long.yml"
+)
+
+// TestOutputDir converts a small tree into a directory: one file per
+// document, mirroring the input tree, numbered for a rule with two
+// conditions, none for a rule that fails; a second run rewrites nothing,
+// and a file that changed is written again.
+func TestOutputDir(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule, twoConditions, longTitle)
+	out := filepath.Join(dir, "out") + "/"
+	rep := filepath.Join(dir, "report.json")
+	args := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule", "-o", out, "--report", rep, in}
+
+	_, stderr, code := runCLI(args, dir)
+	if code != 1 || !strings.Contains(stderr, "outputs_title_too_long.yml:1:1: invalid Sentinel rule: name (the title) is 308 characters long") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	want := []string{
+		"outputs/outputs_two_conditions.1.yaml",
+		"outputs/outputs_two_conditions.2.yaml",
+		"windows/image_load/image_load_dll_cmstp_susp_location.yaml",
+	}
+	if diff := cmp.Diff(want, listFiles(t, out)); diff != "" {
+		t.Fatalf("files (-want +got):\n%s", diff)
+	}
+	golden, _ := os.ReadFile(filepath.Join("..", "..", "golden", "kusto-microsoft_xdr-sentinel_rule", "windows", "image_load", "image_load_dll_cmstp_susp_location.yaml"))
+	seedOut := filepath.Join(out, "windows", "image_load", "image_load_dll_cmstp_susp_location.yaml")
+	if got, _ := os.ReadFile(seedOut); string(got) != string(golden) {
+		t.Errorf("seed rule file differs from its golden file:\n%s", got)
+	}
+	r := readReport(t, rep)
+	if r.Summary != (reportSummary{Rules: 3, Converted: 2, Failed: 1, FilesWritten: 3}) {
+		t.Errorf("summary %+v", r.Summary)
+	}
+
+	// Second run, with -s: nothing changes, nothing is rewritten.
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range want {
+		os.Chtimes(filepath.Join(out, f), old, old)
+	}
+	args = append(args[:len(args)-1], "-s", in)
+	if _, stderr, code := runCLI(args, dir); code != 0 {
+		t.Fatalf("with -s: exit %d\n%s", code, stderr)
+	}
+	for _, f := range want {
+		fi, err := os.Stat(filepath.Join(out, f))
+		if err != nil || !fi.ModTime().Equal(old) {
+			t.Errorf("%s was rewritten", f)
+		}
+	}
+	if r := readReport(t, rep); r.Summary.FilesWritten != 0 || r.Summary.FilesUnchanged != 3 {
+		t.Errorf("second run: %+v", r.Summary)
+	}
+
+	// A changed file is written again, atomically: no temporary file is left.
+	os.WriteFile(seedOut, []byte("edited\n"), 0o644)
+	runCLI(args, dir)
+	if got, _ := os.ReadFile(seedOut); string(got) != string(golden) {
+		t.Error("an edited output file was not restored")
+	}
+	if r := readReport(t, rep); r.Summary.FilesWritten != 1 || r.Summary.FilesUnchanged != 2 {
+		t.Errorf("third run: %+v", r.Summary)
+	}
+	if diff := cmp.Diff(want, listFiles(t, out)); diff != "" {
+		t.Errorf("files after rewriting (-want +got):\n%s", diff)
+	}
+}
+
+// TestOutputDirForms: an existing directory without a trailing slash is a
+// directory, a file argument is mirrored by its name, and two inputs that
+// would write one file are an error.
+func TestOutputDirForms(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule)
+	out := filepath.Join(dir, "existing")
+	os.Mkdir(out, 0o755)
+	if _, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-o", out, filepath.Join(in, seedRule)}, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if diff := cmp.Diff([]string{"image_load_dll_cmstp_susp_location.kql"}, listFiles(t, out)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	other := filepath.Join(dir, "other", "image_load_dll_cmstp_susp_location.yml")
+	os.MkdirAll(filepath.Dir(other), 0o755)
+	src, _ := os.ReadFile(filepath.Join(in, seedRule))
+	os.WriteFile(other, src, 0o644)
+	_, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-o", out + "/", filepath.Join(in, seedRule), other}, dir)
+	if code != 1 || !strings.Contains(stderr, "would also be written for") {
+		t.Errorf("collision: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestOutputFileARM: -o FILE with format arm writes one template holding
+// every rule's resources.
+func TestOutputFileARM(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule, twoConditions)
+	file := filepath.Join(dir, "rules.json")
+	if _, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var tmpl struct {
+		Parameters map[string]any `json:"parameters"`
+		Resources  []struct {
+			Name       string         `json:"name"`
+			Properties map[string]any `json:"properties"`
+		} `json:"resources"`
+	}
+	data, _ := os.ReadFile(file)
+	if err := json.Unmarshal(data, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range tmpl.Resources {
+		names = append(names, r.Properties["displayName"].(string))
+	}
+	want := []string{"Two Conditions (1/2)", "Two Conditions (2/2)", "DLL Loaded From Suspicious Location Via Cmspt.EXE"}
+	if diff := cmp.Diff(want, names); diff != "" || tmpl.Parameters["workspace"] == nil {
+		t.Errorf("resources (-want +got):\n%s", diff)
+	}
+}
+
+// TestReports checks the JSON and JUnit reports of a run with a failure.
+func TestReports(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule, longTitle)
+	rep := filepath.Join(dir, "r.json")
+	base := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule", "-s", "-o", filepath.Join(dir, "out") + "/"}
+	if _, stderr, code := runCLI(append(base, "--report", rep, in), dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	r := readReport(t, rep)
+	if r.Target != "kusto" || r.Format != "sentinel_rule" || len(r.Rules) != 2 {
+		t.Fatalf("report %+v", r)
+	}
+	failed, ok := r.Rules[0], r.Rules[1] // input order: outputs/ before windows/
+	if failed.Status != statusFailed || len(failed.Outputs) != 0 || !strings.Contains(failed.Error, "outputs_title_too_long.yml:1:1: invalid Sentinel rule: name") || failed.ID != "0a0d6a51-1b4e-4a8e-9f34-6f2b1d8a0102" {
+		t.Errorf("failed rule %+v", failed)
+	}
+	if ok.Status != statusConverted || len(ok.Outputs) != 1 || !strings.HasSuffix(ok.Outputs[0], "out/windows/image_load/image_load_dll_cmstp_susp_location.yaml") || ok.Error != "" {
+		t.Errorf("converted rule %+v", ok)
+	}
+
+	junit := filepath.Join(dir, "r.xml")
+	runCLI(append(base, "--report", junit, "--report-format", "junit", in), dir)
+	data, _ := os.ReadFile(junit)
+	var suites junitSuites
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatal(err)
+	}
+	if suites.Tests != 2 || suites.Failures != 1 || len(suites.Suites) != 1 || len(suites.Suites[0].Cases) != 2 {
+		t.Fatalf("junit %+v", suites)
+	}
+	c := suites.Suites[0].Cases[0]
+	if c.Failure == nil || !strings.Contains(c.Failure.Message, "invalid Sentinel rule: name") || !strings.HasSuffix(c.Classname, "outputs") {
+		t.Errorf("failed case %+v", c)
+	}
+	if suites.Suites[0].Cases[1].Failure != nil {
+		t.Errorf("converted case has a failure")
+	}
+}
+
+// TestDeployFlags checks the schedule and report flags on the command line.
+func TestDeployFlags(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule)
+	rule := filepath.Join(in, seedRule)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-f", "sentinel_rule", "--frequency", "2h", "--period", "1d", "--threshold", "5", "--severity-map", "high=Medium"}, 0, "queryFrequency: 2h\nqueryPeriod: 1d\ntriggerOperator: gt\ntriggerThreshold: 5\n"},
+		{[]string{"-f", "sentinel_rule", "--severity-map", "high=Medium"}, 0, "severity: Medium\n"},
+		{[]string{"-f", "defender_detection", "--frequency", "3h"}, 0, `"frequency": "PT3H"`},
+		{[]string{"-f", "arm", "--period", "2d", "--frequency", "1h"}, 0, `"queryPeriod": "P2D"`},
+		{[]string{"-f", "sentinel_rule", "--frequency", "2h", "--period", "1h"}, 2, "queryPeriod 1h is shorter than queryFrequency 2h"},
+		{[]string{"-f", "sentinel_rule", "--frequency", "2h"}, 0, "queryFrequency: 2h\nqueryPeriod: 2h\n"},
+		{[]string{"-f", "sentinel_rule", "--period", "30d"}, 2, "queryPeriod 30d: expected 5m to 14d"},
+		{[]string{"--frequency", "2h"}, 2, "option frequency is for the formats sentinel_rule, arm, defender_detection, not default"},
+		{[]string{"-f", "sentinel_rules"}, 2, `did you mean "sentinel_rule"?`},
+		{[]string{"--report", filepath.Join(dir, "r"), "--report-format", "xml"}, 2, `report format "xml": expected json or junit`},
+	} {
+		args := append(append([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr"}, c.args...), rule)
+		stdout, stderr, code := runCLI(args, dir)
+		if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+			t.Errorf("%v: exit %d, want %d and %q\nstdout:\n%s\nstderr:\n%s", c.args, code, c.code, c.want, stdout, stderr)
+		}
+	}
+}
+
+// TestSeedDeployable checks the seed rule in the three deployable formats:
+// each parses, carries the documented query and the fields a deployment
+// needs.
+func TestSeedDeployable(t *testing.T) {
+	root := filepath.Join("..", "..")
+	doc, err := os.ReadFile(filepath.Join(root, "golden", "kusto-microsoft_xdr", "windows", "image_load", "image_load_dll_cmstp_susp_location.kql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := strings.TrimSuffix(string(doc), "\n")
+	conv := func(format string) []byte {
+		stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", format, filepath.Join("rules", seedRule)}, root)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", format, code, stderr)
+		}
+		return []byte(stdout)
+	}
+
+	var s struct {
+		ID         string `yaml:"id"`
+		Severity   string `yaml:"severity"`
+		Connectors []struct {
+			ConnectorID string   `yaml:"connectorId"`
+			DataTypes   []string `yaml:"dataTypes"`
+		} `yaml:"requiredDataConnectors"`
+		Tactics    []string `yaml:"tactics"`
+		Techniques []string `yaml:"relevantTechniques"`
+		Query      string   `yaml:"query"`
+		Entities   []struct {
+			EntityType    string `yaml:"entityType"`
+			FieldMappings []struct {
+				ColumnName string `yaml:"columnName"`
+			} `yaml:"fieldMappings"`
+		} `yaml:"entityMappings"`
+		Kind string `yaml:"kind"`
+	}
+	if err := yaml.Unmarshal(conv("sentinel_rule"), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.ID != "75e508f7-932d-4ebc-af77-269237a84ce1" || s.Severity != "High" || s.Kind != "Scheduled" || s.Query != query {
+		t.Errorf("sentinel_rule: %+v", s)
+	}
+	if diff := cmp.Diff([]string{"DefenseEvasion"}, s.Tactics); diff != "" {
+		t.Errorf("tactics (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"T1218", "T1218.003"}, s.Techniques); diff != "" {
+		t.Errorf("techniques (-want +got):\n%s", diff)
+	}
+	if len(s.Connectors) != 1 || s.Connectors[0].ConnectorID != "MicrosoftThreatProtection" || s.Connectors[0].DataTypes[0] != "DeviceImageLoadEvents" {
+		t.Errorf("connectors %+v", s.Connectors)
+	}
+	columns := pipeline.Builtin("microsoft_xdr").Schema["DeviceImageLoadEvents"].Columns
+	if len(s.Entities) == 0 {
+		t.Error("no entity mappings")
+	}
+	for _, e := range s.Entities {
+		for _, fm := range e.FieldMappings {
+			if _, ok := columns[fm.ColumnName]; !ok {
+				t.Errorf("entity %s: %s is not a column of DeviceImageLoadEvents", e.EntityType, fm.ColumnName)
+			}
+		}
+	}
+
+	var a struct {
+		Resources []struct {
+			Kind       string `json:"kind"`
+			Properties struct {
+				Query      string   `json:"query"`
+				Severity   string   `json:"severity"`
+				Tactics    []string `json:"tactics"`
+				Techniques []string `json:"techniques"`
+			} `json:"properties"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(conv("arm"), &a); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Resources) != 1 || a.Resources[0].Kind != "Scheduled" || a.Resources[0].Properties.Query != query ||
+		a.Resources[0].Properties.Severity != "High" || a.Resources[0].Properties.Tactics[0] != "DefenseEvasion" || a.Resources[0].Properties.Techniques[0] != "T1218" {
+		t.Errorf("arm: %+v", a)
+	}
+
+	var d struct {
+		Query struct {
+			QueryText string `json:"queryText"`
+		} `json:"queryCondition"`
+		Schedule        map[string]string `json:"schedule"`
+		DetectionAction struct {
+			AlertTemplate struct {
+				Severity        string            `json:"severity"`
+				Category        string            `json:"category"`
+				MitreTechniques []string          `json:"mitreTechniques"`
+				ImpactedAssets  []json.RawMessage `json:"impactedAssets"`
+			} `json:"alertTemplate"`
+		} `json:"detectionAction"`
+	}
+	if err := json.Unmarshal(conv("defender_detection"), &d); err != nil {
+		t.Fatal(err)
+	}
+	at := d.DetectionAction.AlertTemplate
+	if d.Query.QueryText != query || d.Schedule["frequency"] != "PT1H" || at.Severity != "high" || at.Category != "DefenseEvasion" || len(at.ImpactedAssets) == 0 {
+		t.Errorf("defender_detection: %+v", d)
+	}
+	if diff := cmp.Diff([]string{"T1218", "T1218.003"}, at.MitreTechniques); diff != "" {
+		t.Errorf("mitreTechniques (-want +got):\n%s", diff)
+	}
+}
