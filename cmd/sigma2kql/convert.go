@@ -54,8 +54,11 @@ func newConvertCmd(stdout, stderr io.Writer) *cobra.Command {
 
 PATH is a rule file, a directory (searched recursively for .yml and .yaml
 files) or - for standard input. Queries go to standard output, a blank line
-between two; every rule that cannot be converted is reported on standard
-error as file:line:col: message, and the others are still converted.
+between two, or with -o to a file; -o DIR/ (an existing directory, or a
+path ending in /) writes one file per rule, mirroring the input tree, and
+rewrites only the files that changed. Every rule that cannot be converted
+is reported on standard error as file:line:col: message, and the others are
+still converted; --report writes the outcome of every rule as JSON or JUnit.
 
 Exit status: 0 when every rule converted (or failures were skipped with -s),
 1 when some rule failed, 2 for a wrong command line.`,
@@ -66,7 +69,13 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
   sigma2kql convert -t kusto -p microsoft_xdr -s rules/
 
   # your own table and field names, on top of a built-in pipeline
-  sigma2kql convert -t kql -p microsoft_xdr -p my_fields.yml -O query_table=MyTable_CL rules/`,
+  sigma2kql convert -t kql -p microsoft_xdr -p my_fields.yml -O query_table=MyTable_CL rules/
+
+  # CI: one Sentinel analytic rule file per Sigma rule, and a report
+  sigma2kql convert -t kusto -p microsoft_xdr -f sentinel_rule -s -o deploy/ --report report.json rules/
+
+  # one ARM template of all the rules, running every 6 hours over a day
+  sigma2kql convert -t kusto -p microsoft_xdr -f arm --frequency 6h --period 1d -o analytics.json rules/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Paths = args

@@ -391,3 +391,21 @@ func TestFormats(t *testing.T) {
 		t.Error("no documents must make an empty text")
 	}
 }
+
+// TestSentinelYAMLRoundTrip: strings that YAML would read as something
+// else are quoted, and the rule file reads back to the same values.
+func TestSentinelYAMLRoundTrip(t *testing.T) {
+	a := validAlert()
+	for _, name := range []string{"123", "yes", "null", "- dash", "a: b", "#hash", "tab\there", "  lead", "[x]", "ünïcode ✓"} {
+		a.Name = name
+		a.Description = name + "\nsecond line"
+		a.Query = "T\n| where x == \"a\"  \n| where y\t== 1"
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(SentinelYAML(a)), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["name"] != a.Name || m["description"] != a.Description || m["query"] != a.Query {
+			t.Errorf("%q: read back %q %q %q", name, m["name"], m["description"], m["query"])
+		}
+	}
+}
