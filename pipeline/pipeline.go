@@ -314,6 +314,8 @@ var transformationTypes = map[string]string{
 	"placeholders":      "resolve %placeholders% of the expand modifier from vars",
 }
 
+var whenKeys = map[string]bool{"category": true, "category_not": true, "product": true, "service": true, "table": true, "table_not": true, "applied": true, "not_applied": true, "tag": true}
+
 var lineRx = regexp.MustCompile(`line (\d+): (.*)`)
 
 func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (*Pipeline, error) {
@@ -443,6 +445,13 @@ func transformation(filename string, n *yaml.Node) (*Transformation, error) {
 		k := n.Content[i]
 		if !known[k.Value] {
 			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.transformFormat", k.Value)))
+		}
+		if w := n.Content[i+1]; k.Value == "when" && w.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(w.Content); j += 2 {
+				if wk := w.Content[j]; !whenKeys[wk.Value] {
+					errs.Add(ast.Pos{Filename: filename, Line: wk.Line, Column: wk.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.RuleCond", wk.Value)))
+				}
+			}
 		}
 	}
 	t := &Transformation{
