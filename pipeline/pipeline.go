@@ -40,6 +40,7 @@ type Pipeline struct {
 
 	QueryTable string // table for every rule (the query_table key)
 	Query      string // how a query is assembled: "{table}", "{condition}"
+	TimeColumn string // the event time column, for correlations
 	Tables     *TableSelection
 	Schema     map[string]*Table
 	Vars       map[string][]string // placeholder values
@@ -244,6 +245,7 @@ type fileFormat struct {
 	Priority        *int                 `yaml:"priority"`
 	QueryTable      string               `yaml:"query_table"`
 	Query           string               `yaml:"query"`
+	TimeColumn      string               `yaml:"time_column"`
 	Tables          *tablesFormat        `yaml:"tables"`
 	Schema          yaml.Node            `yaml:"schema"`
 	Vars            map[string]yaml.Node `yaml:"vars"`
@@ -343,6 +345,7 @@ func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (
 		File:        filename,
 		QueryTable:  f.QueryTable,
 		Query:       f.Query,
+		TimeColumn:  f.TimeColumn,
 		Vars:        map[string][]string{},
 	}
 	if p.Name == "" {
@@ -411,7 +414,7 @@ func fieldHint(msg string) string {
 		var keys []string
 		switch m[2] {
 		case "fileFormat":
-			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "tables", "schema", "vars", "transformations"}
+			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
 		case "transformFormat":
 			keys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
 		case "RuleCond":

@@ -102,3 +102,43 @@ func TestStdinAndQueryTable(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 }
+
+// TestCorrelationAcrossFiles checks that a correlation finds rules in other
+// files of the run, that the rules it uses are not converted on their own,
+// and that unresolved references and cycles are errors.
+func TestCorrelationAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a_corr.yml"), []byte(`title: Many Whoami
+correlation:
+    type: event_count
+    rules: [whoami_run]
+    group-by: [DeviceName]
+    timespan: 5m
+    condition: {gte: 3}
+`), 0o644)
+	writeRule(t, dir, "b_rule.yml", "    s:\n        Image|endswith: '\\whoami.exe'\n    condition: s\nname: whoami_run\n")
+	stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", dir}, ".")
+	want := "DeviceProcessEvents\n| where FolderPath endswith \"\\\\whoami.exe\"\n| summarize event_count = count() by bin(Timestamp, 5m), DeviceName\n| where event_count >= 3\n"
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d\nstdout %q\nwant   %q\nstderr %s", code, stdout, want, stderr)
+	}
+
+	// Without the rule's file the reference cannot be resolved.
+	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "a_corr.yml")}, ".")
+	if code != 1 || !strings.Contains(stderr, `a_corr.yml:4:13: correlation references rule "whoami_run", which is not among the rules converted`) {
+		t.Errorf("missing reference: exit %d, stderr %q", code, stderr)
+	}
+
+	os.WriteFile(filepath.Join(dir, "c_cycle.yml"), []byte(`title: A
+name: corr_a
+correlation: {type: event_count, rules: [corr_b], timespan: 5m, condition: {gte: 1}}
+---
+title: B
+name: corr_b
+correlation: {type: event_count, rules: [corr_a], timespan: 5m, condition: {gte: 1}}
+`), 0o644)
+	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "c_cycle.yml")}, ".")
+	if code != 1 || !strings.Contains(stderr, "cycle: corr_a -> corr_b -> corr_a") {
+		t.Errorf("cycle: exit %d, stderr %q", code, stderr)
+	}
+}

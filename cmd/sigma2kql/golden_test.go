@@ -26,10 +26,16 @@ type suite struct {
 
 // nonRuleDirs hold files that are not stand-alone rules: pipelines for the
 // suites that use them, filters and correlation parts.
-var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders"}
+var nonRuleDirs = []string{"pipelines", "filters", "placeholders"}
 
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+	// The seed rule with the Sigma filters of its false-positive scenarios.
+	{name: "kusto-microsoft_xdr-filters", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--filter", "rules/filters"}, ext: "kql", dirs: []string{"windows/image_load"}},
+	// Placeholders resolved from a file, and without values.
+	{name: "kusto-microsoft_xdr-placeholders", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--placeholder-file", "rules/placeholders/values.yaml"}, ext: "kql", dirs: []string{"placeholders"}},
+	{name: "kusto-microsoft_xdr-placeholders-missing", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", dirs: []string{"placeholders"}},
+	{name: "kusto-microsoft_xdr-placeholders-dropped", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--drop-unresolved-placeholders"}, ext: "kql", dirs: []string{"placeholders"}},
 }
 
 func TestGolden(t *testing.T) {
