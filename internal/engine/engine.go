@@ -22,7 +22,7 @@ type Config struct {
 	Format    string
 	Pipelines []*pipeline.Pipeline // in the order they run
 	Pipeline  pipeline.Options
-	Jobs      int          // parallel workers; 0 means one per CPU
+	Jobs      int           // parallel workers; 0 means one per CPU
 	Filters   []*ast.Filter // filters given apart from the rules (--filter)
 }
 

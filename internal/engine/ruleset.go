@@ -16,7 +16,7 @@ type ruleSet struct {
 	byRef   map[string]ast.Document // by id and by name
 	filters []*ast.Filter
 	hidden  map[ast.Document]bool // documents only converted as part of a correlation
-	names   []string           // every id and name, sorted, for suggestions
+	names   []string              // every id and name, sorted, for suggestions
 }
 
 func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
