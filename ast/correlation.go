@@ -69,3 +69,20 @@ func (*Filter) node()      {}
 
 func (*Correlation) documentNode() {}
 func (*Filter) documentNode()      {}
+
+// Applies reports whether the filter applies to rule r: the filter names
+// the rule (by id or name) or any rule, and each of the filter's log source
+// keys (category, product, service) is absent or equal to the rule's.
+func (f *Filter) Applies(r *Rule) bool {
+	named := f.Any
+	for _, ref := range f.Rules {
+		named = named || ref.Name != "" && (ref.Name == r.ID || ref.Name == r.Name)
+	}
+	if !named {
+		return false
+	}
+	fl, rl := f.Logsource, r.Logsource
+	return (fl.Category == "" || fl.Category == rl.Category) &&
+		(fl.Product == "" || fl.Product == rl.Product) &&
+		(fl.Service == "" || fl.Service == rl.Service)
+}

@@ -91,6 +91,16 @@ type Detection struct {
 	Searches   []*Search    // in the order written
 	Conditions []*Condition // one query each
 	Timeframe  string       // legacy; kept, not used
+	Exclusions []*Exclusion // from Sigma filters: matches to suppress
+}
+
+// An Exclusion is the condition of a Sigma filter applied to a rule: the
+// events it matches are suppressed from every query of the rule. Its
+// identifiers name searches that the filter added to the detection.
+type Exclusion struct {
+	FilterPos Pos
+	Title     string // the filter's title
+	Expr      Expr
 }
 
 // Search returns the search named name, or nil.
@@ -233,6 +243,7 @@ func (r *Rule) Copy() *Rule {
 			d.Searches[i] = &Search{NamePos: s.NamePos, Name: s.Name, Body: CopyMatcher(s.Body)}
 		}
 		d.Conditions = append([]*Condition(nil), r.Detection.Conditions...)
+		d.Exclusions = append([]*Exclusion(nil), r.Detection.Exclusions...)
 		c.Detection = &d
 	}
 	return &c

@@ -385,11 +385,14 @@ func (*Expansion) valueNode() {}
 func (*QueryExpr) valueNode() {}
 
 // ValueText returns the text form of a value as the reference pipelines see
-// it: a String's Text, a number's digits, "true"/"false", and "" for values
-// that have no text form.
+// it: a String's Text, a number's digits, "true"/"false". Values without a
+// text form, and strings with unresolved placeholders, report false.
 func ValueText(v Value) (string, bool) {
 	switch v := v.(type) {
 	case *String:
+		if v.HasPlaceholders() {
+			return "", false
+		}
 		return v.Text(), true
 	case *Number:
 		return v.Text, true

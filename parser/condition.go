@@ -142,7 +142,9 @@ func isWordByte(c byte) bool {
 // conditionHint rewrites participle's messages in the words of the
 // condition language.
 func conditionHint(msg string) string {
-	r := strings.NewReplacer(`<word>`, "an identifier", `"("`, "'('", `")"`, "')'", "<EOF>", "end of condition")
+	r := strings.NewReplacer(`<word>`, "an identifier", `"("`, "'('", `")"`, "')'", "<EOF>", "end of condition",
+		"expected GNot", "expected an identifier, '(', 'not' or '1 of'", "expected GPrimary", "expected an identifier, '(' or '1 of'",
+		"expected GOr", "expected an expression", "expected GAnd", "expected an expression")
 	msg = r.Replace(msg)
 	for _, kw := range []string{"AND", "OR", "NOT"} {
 		if strings.Contains(msg, `"`+kw+`"`) {

@@ -194,8 +194,10 @@ func (p *parser) rule(n *yaml.Node) *ast.Rule {
 			det = v
 		}
 	}
-	if _, ok := r.KeyPos["title"]; !ok || r.Title == "" {
+	if pos, ok := r.KeyPos["title"]; !ok {
 		p.errs.Addf(r.DocPos, "rule has no title: every Sigma rule needs 'title'")
+	} else if v := mapValue(n, "title"); r.Title == "" && v.Kind == yaml.ScalarNode {
+		p.errs.Addf(pos, "title is empty")
 	}
 	if _, ok := r.KeyPos["logsource"]; !ok {
 		p.errs.Addf(r.DocPos, "rule %q has no logsource: expected e.g. 'logsource: {product: windows, category: process_creation}'", r.Title)

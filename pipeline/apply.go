@@ -14,15 +14,49 @@ import (
 type Options struct {
 	QueryTable string              // table for every rule; wins over every pipeline
 	Vars       map[string][]string // placeholder values given on the command line
+	// DropUnresolved removes values whose placeholders have no value
+	// (and items left without values) instead of failing the rule.
+	DropUnresolved bool
 }
 
 // A Result is a rule prepared for a backend by the pipelines.
 type Result struct {
-	Rule   *ast.Rule      // a processed copy of the rule
-	Table  string         // the query table, if a pipeline chose one
-	Schema *Table         // the table's schema, if a pipeline knows it
-	State  map[string]any // values set by set_state
-	Query  string         // how the backend's condition becomes the query; "" for as is
+	Rule       *ast.Rule      // a processed copy of the rule
+	Table      string         // the query table, if a pipeline chose one
+	Schema     *Table         // the table's schema, if a pipeline knows it
+	State      map[string]any // values set by set_state
+	Query      string         // how the backend's condition becomes the query; "" for as is
+	TimeColumn string         // the event time column ("" if no pipeline says)
+
+	pipelines []*Pipeline
+	applied   map[string]bool
+}
+
+// MapField returns the name the pipelines give the Sigma field name in
+// this rule, for fields that the rule does not test itself (correlation
+// group-by fields, aliases). A name mapped to several fields gets the first.
+func (r *Result) MapField(name string) string {
+	x := &run{rule: r.Rule, res: r, mapped: map[*ast.FieldMatch]bool{}, applied: r.applied}
+	fm := &ast.FieldMatch{Field: name}
+	for _, p := range r.pipelines {
+		for _, t := range p.Transformations {
+			if t.Type != "map_fields" || !x.holds(t.When) {
+				continue
+			}
+			m := t.Mapping
+			if t.TableMapping != nil {
+				m = t.TableMapping[r.Table]
+			}
+			if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
+				continue
+			}
+			if to, ok := m.Lookup(fm.Field); ok {
+				fm.Field = to[0]
+				x.mapped[fm] = true
+			}
+		}
+	}
+	return fm.Field
 }
 
 // Sort orders pipelines for a run: by priority, then in the given order.
@@ -35,7 +69,7 @@ func Sort(ps []*Pipeline) []*Pipeline {
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
-		res:     &Result{Rule: r.Copy(), State: map[string]any{}},
+		res:     &Result{Rule: r.Copy(), State: map[string]any{}, pipelines: ps},
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
 		opt:     opt,
@@ -44,12 +78,20 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	if opt.QueryTable != "" {
 		x.res.Table = opt.QueryTable
 	}
+	if len(opt.Vars) > 0 {
+		// Values given on the command line resolve placeholders before
+		// any pipeline runs, whatever the pipelines.
+		x.placeholders(&Pipeline{}, &Transformation{Type: "placeholders"})
+	}
 	for _, p := range ps {
 		if p.QueryTable != "" && x.res.Table == "" {
 			x.res.Table = p.QueryTable
 		}
 		if p.Query != "" {
 			x.res.Query = p.Query
+		}
+		if p.TimeColumn != "" {
+			x.res.TimeColumn = p.TimeColumn
 		}
 		for _, t := range p.Transformations {
 			if !x.holds(t.When) {
@@ -68,6 +110,10 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 			x.res.Schema = t
 		}
 	}
+	if opt.DropUnresolved {
+		x.dropUnresolved()
+	}
+	x.res.applied = x.applied
 	return x.res, nil
 }
 
@@ -841,4 +887,28 @@ func (x *run) resolve(t *Transformation, s *ast.String, lookup func(string) ([]s
 		out[i] = r
 	}
 	return out, true
+}
+
+// dropUnresolved removes the values that still hold placeholders, and the
+// items left without values.
+func (x *run) dropUnresolved() {
+	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
+		var keep []ast.Value
+		dropped := false
+		for _, v := range fm.Values {
+			if s, ok := v.(*ast.String); ok && s.HasPlaceholders() {
+				dropped = true
+				continue
+			}
+			keep = append(keep, v)
+		}
+		if !dropped {
+			return fm
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		fm.Values = keep
+		return fm
+	})
 }

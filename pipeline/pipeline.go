@@ -40,6 +40,7 @@ type Pipeline struct {
 
 	QueryTable string // table for every rule (the query_table key)
 	Query      string // how a query is assembled: "{table}", "{condition}"
+	TimeColumn string // the event time column, for correlations
 	Tables     *TableSelection
 	Schema     map[string]*Table
 	Vars       map[string][]string // placeholder values
@@ -244,6 +245,7 @@ type fileFormat struct {
 	Priority        *int                 `yaml:"priority"`
 	QueryTable      string               `yaml:"query_table"`
 	Query           string               `yaml:"query"`
+	TimeColumn      string               `yaml:"time_column"`
 	Tables          *tablesFormat        `yaml:"tables"`
 	Schema          yaml.Node            `yaml:"schema"`
 	Vars            map[string]yaml.Node `yaml:"vars"`
@@ -314,6 +316,8 @@ var transformationTypes = map[string]string{
 	"placeholders":      "resolve %placeholders% of the expand modifier from vars",
 }
 
+var whenKeys = map[string]bool{"category": true, "category_not": true, "product": true, "service": true, "table": true, "table_not": true, "applied": true, "not_applied": true, "tag": true}
+
 var lineRx = regexp.MustCompile(`line (\d+): (.*)`)
 
 func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (*Pipeline, error) {
@@ -341,6 +345,7 @@ func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (
 		File:        filename,
 		QueryTable:  f.QueryTable,
 		Query:       f.Query,
+		TimeColumn:  f.TimeColumn,
 		Vars:        map[string][]string{},
 	}
 	if p.Name == "" {
@@ -409,7 +414,7 @@ func fieldHint(msg string) string {
 		var keys []string
 		switch m[2] {
 		case "fileFormat":
-			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "tables", "schema", "vars", "transformations"}
+			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
 		case "transformFormat":
 			keys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
 		case "RuleCond":
@@ -443,6 +448,13 @@ func transformation(filename string, n *yaml.Node) (*Transformation, error) {
 		k := n.Content[i]
 		if !known[k.Value] {
 			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.transformFormat", k.Value)))
+		}
+		if w := n.Content[i+1]; k.Value == "when" && w.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(w.Content); j += 2 {
+				if wk := w.Content[j]; !whenKeys[wk.Value] {
+					errs.Add(ast.Pos{Filename: filename, Line: wk.Line, Column: wk.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.RuleCond", wk.Value)))
+				}
+			}
 		}
 	}
 	t := &Transformation{

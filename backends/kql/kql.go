@@ -43,6 +43,10 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	}
 	var errs ast.ErrorList
 	var out []string
+	excl, err := b.exclusions(res)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range r.Detection.Conditions {
 		p := &printer{res: res, opts: b.opts}
 		tree := backends.Resolve(r.Detection, c.Expr)
@@ -54,7 +58,7 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 			errs = append(errs, p.errs...)
 			continue
 		}
-		out = append(out, finalize(res, p.b.String()))
+		out = append(out, finalize(res, p.b.String(), excl))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -65,16 +69,44 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	return out, nil
 }
 
-// finalize assembles the query from the pipelines' template.
-func finalize(res *pipeline.Result, cond string) string {
+// exclusions prints the conditions of the Sigma filters applied to the
+// rule, each as the argument of not(...).
+func (b *Backend) exclusions(res *pipeline.Result) ([]string, error) {
+	var out []string
+	var errs ast.ErrorList
+	for _, e := range res.Rule.Detection.Exclusions {
+		tree := backends.Resolve(res.Rule.Detection, e.Expr)
+		if backends.IsEmpty(tree) {
+			continue
+		}
+		p := &printer{res: res, opts: b.opts}
+		p.b.WriteString("not(")
+		p.node(tree, inNot)
+		p.b.WriteString(")")
+		errs = append(errs, p.errs...)
+		out = append(out, p.b.String())
+	}
+	return out, errs.Err()
+}
+
+// finalize assembles the query from the pipelines' template: the table, the
+// condition, and one more where clause per filter exclusion.
+func finalize(res *pipeline.Result, cond string, exclusions []string) string {
 	q := res.Query
 	if q == "" {
 		if res.Table == "" {
+			for _, e := range exclusions {
+				cond += " and " + e
+			}
 			return cond
 		}
 		q = "{table}\n| where {condition}"
 	}
-	return strings.NewReplacer("{table}", quoteName(res.Table), "{condition}", cond).Replace(q)
+	q = strings.NewReplacer("{table}", quoteName(res.Table), "{condition}", cond).Replace(q)
+	for _, e := range exclusions {
+		q += "\n| where " + e
+	}
+	return q
 }
 
 // printer writes one condition.

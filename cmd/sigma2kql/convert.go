@@ -17,23 +17,28 @@ import (
 	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/internal/engine"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
+	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"
+	"gopkg.in/yaml.v3"
 )
 
 // convertOptions are the flags of the convert command.
 type convertOptions struct {
-	Target        string
-	Pipelines     []string
-	NoPipeline    bool
-	PipelineCheck bool
-	Format        string
-	Output        string
-	Skip          bool
-	BackendOpts   []string
-	Placeholders  []string
-	FilePattern   string
-	Jobs          int
-	Paths         []string
+	Target           string
+	Pipelines        []string
+	NoPipeline       bool
+	PipelineCheck    bool
+	Format           string
+	Output           string
+	Skip             bool
+	BackendOpts      []string
+	Placeholders     []string
+	PlaceholderFiles []string
+	DropPlaceholders bool
+	Filters          []string
+	FilePattern      string
+	Jobs             int
+	Paths            []string
 
 	// Schedule and alerting of the deployable formats, as backend options.
 	Frequency, Period, SeverityMap, Threshold, ARMAPIVersion string
@@ -93,6 +98,9 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 	f.BoolVarP(&o.Skip, "skip-unsupported", "s", false, "report rules that cannot be converted but exit 0")
 	f.StringArrayVarP(&o.BackendOpts, "backend-option", "O", nil, "backend option KEY=VALUE, e.g. query_table=SecurityEvent (repeatable)")
 	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
+	f.StringArrayVar(&o.PlaceholderFiles, "placeholder-file", nil, "YAML file mapping placeholder names to values (repeatable)")
+	f.BoolVar(&o.DropPlaceholders, "drop-unresolved-placeholders", false, "drop values whose placeholders have no value instead of failing the rule")
+	f.StringArrayVar(&o.Filters, "filter", nil, "Sigma filter file or directory, applied to the rules it names (repeatable)")
 	f.StringVarP(&o.FilePattern, "file-pattern", "P", "", "only convert files in directories whose name matches this glob (default: *.yml and *.yaml)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "files converted in parallel (default: one per CPU)")
 	f.StringVar(&o.Frequency, "frequency", "", "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h; formats sentinel_rule, arm, defender_detection)")
@@ -137,12 +145,26 @@ func runConvert(o *convertOptions) error {
 	if o.ReportFormat != "json" && o.ReportFormat != "junit" {
 		return usagef("report format %q: expected json or junit", o.ReportFormat)
 	}
+	for _, file := range o.PlaceholderFiles {
+		vars, err := readPlaceholderFile(file)
+		if err != nil {
+			return err
+		}
+		for k, v := range vars {
+			popts.Vars[k] = v
+		}
+	}
 	for _, kv := range o.Placeholders {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return usagef("placeholder %q: expected NAME=value1,value2", kv)
 		}
 		popts.Vars[strings.Trim(k, "%")] = strings.Split(v, ",")
+	}
+	popts.DropUnresolved = o.DropPlaceholders
+	filters, err := loadFilters(o)
+	if err != nil {
+		return err
 	}
 	backend := t.new(bopts)
 	formatOK := false
@@ -174,7 +196,7 @@ func runConvert(o *convertOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts, Jobs: o.Jobs}
+	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts, Jobs: o.Jobs, Filters: filters}
 	results := engine.Run(cfg, inputs)
 
 	failed := 0
@@ -414,4 +436,64 @@ func writeFileAtomic(name string, data []byte) (changed bool, err error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// loadFilters reads the --filter files and directories.
+func loadFilters(o *convertOptions) ([]*ast.Filter, error) {
+	if len(o.Filters) == 0 {
+		return nil, nil
+	}
+	inputs, _, err := collectInputs(&convertOptions{Paths: o.Filters, FilePattern: o.FilePattern, Stdin: o.Stdin})
+	if err != nil {
+		return nil, err
+	}
+	var out []*ast.Filter
+	for _, in := range inputs {
+		src := in.Src
+		if src == nil {
+			if src, err = os.ReadFile(in.Name); err != nil {
+				return nil, usagef("cannot read filter %s: %v", in.Name, cleanPathErr(err))
+			}
+		}
+		f, err := parser.ParseFile(in.Name, src)
+		if err != nil {
+			ast.PrintErrors(o.Stderr, err)
+			return nil, usagef("filter file %s is invalid", in.Name)
+		}
+		for _, d := range f.Docs {
+			flt, ok := d.(*ast.Filter)
+			if !ok {
+				return nil, usagef("%s: --filter expects Sigma filter documents (with a 'filter' section)", in.Name)
+			}
+			out = append(out, flt)
+		}
+	}
+	return out, nil
+}
+
+// readPlaceholderFile reads a YAML mapping of placeholder names to a value
+// or a list of values.
+func readPlaceholderFile(name string) (map[string][]string, error) {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return nil, usagef("cannot read placeholder file %s: %v", name, cleanPathErr(err))
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(src, &raw); err != nil {
+		return nil, usagef("placeholder file %s: %v", name, err)
+	}
+	out := map[string][]string{}
+	for k, v := range raw {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				out[k] = append(out[k], fmt.Sprint(x))
+			}
+		case nil:
+			out[k] = nil
+		default:
+			out[k] = []string{fmt.Sprint(v)}
+		}
+	}
+	return out, nil
 }

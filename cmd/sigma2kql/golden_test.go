@@ -26,7 +26,7 @@ type suite struct {
 
 // nonRuleDirs hold files that are not stand-alone rules: pipelines for the
 // suites that use them, filters and correlation parts.
-var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders"}
+var nonRuleDirs = []string{"pipelines", "filters", "placeholders"}
 
 // deployDirs hold the rules of the suites of deployable formats: the seed
 // rule, one rule per kind of table, and the rules made for these formats.
@@ -34,6 +34,12 @@ var deployDirs = []string{"windows/image_load", "windows/network_connection", "w
 
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+	// The seed rule with the Sigma filters of its false-positive scenarios.
+	{name: "kusto-microsoft_xdr-filters", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--filter", "rules/filters"}, ext: "kql", dirs: []string{"windows/image_load"}},
+	// Placeholders resolved from a file, and without values.
+	{name: "kusto-microsoft_xdr-placeholders", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--placeholder-file", "rules/placeholders/values.yaml"}, ext: "kql", dirs: []string{"placeholders"}},
+	{name: "kusto-microsoft_xdr-placeholders-missing", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", dirs: []string{"placeholders"}},
+	{name: "kusto-microsoft_xdr-placeholders-dropped", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--drop-unresolved-placeholders"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-sentinel_rule", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
 	{name: "kusto-microsoft_xdr-arm", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm"}, ext: "json", dirs: deployDirs},
 	{name: "kusto-microsoft_xdr-arm-preview", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "--arm-api-version", "2025-07-01-preview"}, ext: "json", dirs: []string{"windows/image_load"}},

@@ -1,6 +1,7 @@
-// Package engine runs whole conversions: it parses Sigma files, applies the
-// processing pipelines, calls a backend, and collects one result per rule
-// in a deterministic order. The CLI and the tests drive it.
+// Package engine runs whole conversions: it parses Sigma files, applies
+// Sigma filters and the processing pipelines, resolves correlation rules
+// across files, calls a backend, and collects one result per rule in a
+// deterministic order. The CLI and the tests drive it.
 package engine
 
 import (
@@ -21,7 +22,8 @@ type Config struct {
 	Format    string
 	Pipelines []*pipeline.Pipeline // in the order they run
 	Pipeline  pipeline.Options
-	Jobs      int // parallel workers; 0 means one per CPU
+	Jobs      int           // parallel workers; 0 means one per CPU
+	Filters   []*ast.Filter // filters given apart from the rules (--filter)
 }
 
 // A Result is the outcome for one rule, or for a file that could not be
@@ -53,18 +55,81 @@ type Input struct {
 	Src  []byte
 }
 
-// Run converts the inputs and returns the results in input order, rules
-// of a file in file order. Files are read, parsed and converted in
-// parallel; the order of the results does not depend on it.
+// A parsed file: its documents, or why it has none.
+type parsed struct {
+	name string
+	docs []ast.Document
+	err  error
+}
+
+// Run converts the inputs and returns the results in input order, the
+// documents of a file in file order. Files are read, parsed and converted
+// in parallel; the order of the results does not depend on it.
+//
+// Filter documents among the inputs apply to the rules they name and
+// produce no result of their own. Rules referenced by a correlation rule of
+// the run are converted as part of it, and on their own only when the
+// correlation says generate.
 func Run(cfg *Config, inputs []Input) []Result {
-	jobs := cfg.Jobs
+	files := make([]parsed, len(inputs))
+	parallel(cfg.Jobs, len(inputs), func(i int) { files[i] = parseInput(inputs[i]) })
+
+	set := newRuleSet(files, cfg.Filters)
+	type job struct {
+		file int
+		doc  ast.Document
+	}
+	var jobs []job
+	var out [][]Result
+	for i, f := range files {
+		out = append(out, nil)
+		if f.err != nil {
+			out[i] = append(out[i], Result{File: f.name, Err: f.err})
+		}
+		for _, d := range f.docs {
+			if _, isFilter := d.(*ast.Filter); isFilter {
+				continue
+			}
+			if set.hidden[d] {
+				continue
+			}
+			jobs = append(jobs, job{file: i, doc: d})
+		}
+	}
+	results := make([]Result, len(jobs))
+	parallel(cfg.Jobs, len(jobs), func(i int) {
+		j := jobs[i]
+		res := Result{File: files[j.file].name, Doc: j.doc}
+		res.Queries, res.Err = cfg.convert(set, j.doc)
+		if w, ok := res.Err.(*backends.Warnings); ok {
+			res.Warnings, res.Err = w.List, nil
+		}
+		results[i] = res
+	})
+	for i, j := range jobs {
+		out[j.file] = append(out[j.file], results[i])
+	}
+	var all []Result
+	for _, rs := range out {
+		all = append(all, rs...)
+	}
+	return all
+}
+
+// parallel calls f(0..n-1) on up to jobs goroutines.
+func parallel(jobs, n int, f func(int)) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	if jobs > len(inputs) {
-		jobs = len(inputs)
+	if jobs > n {
+		jobs = n
 	}
-	perFile := make([][]Result, len(inputs))
+	if jobs <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < jobs; w++ {
@@ -72,54 +137,37 @@ func Run(cfg *Config, inputs []Input) []Result {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				perFile[i] = cfg.file(inputs[i])
+				f(i)
 			}
 		}()
 	}
-	for i := range inputs {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	n := 0
-	for _, rs := range perFile {
-		n += len(rs)
-	}
-	out := make([]Result, 0, n)
-	for _, rs := range perFile {
-		out = append(out, rs...)
-	}
-	return out
 }
 
-// file converts one input.
-func (cfg *Config) file(in Input) []Result {
+func parseInput(in Input) parsed {
 	src := in.Src
 	if src == nil {
 		var err error
 		src, err = readFile(in.Name)
 		if err != nil {
-			return []Result{{File: in.Name, Err: err}}
+			return parsed{name: in.Name, err: err}
 		}
 	}
 	f, err := parser.ParseFile(in.Name, src)
-	var out []Result
-	if err != nil {
-		out = append(out, Result{File: in.Name, Err: err})
-	}
-	for _, d := range f.Docs {
-		res := Result{File: in.Name, Doc: d}
-		res.Queries, res.Err = cfg.Convert(d)
-		if w, ok := res.Err.(*backends.Warnings); ok {
-			res.Warnings, res.Err = w.List, nil
-		}
-		out = append(out, res)
-	}
-	return out
+	return parsed{name: in.Name, docs: f.Docs, err: err}
 }
 
-// Convert converts one document.
-func (cfg *Config) Convert(d ast.Document) (queries []string, err error) {
+// Convert converts one document on its own, as Run does for a file that
+// holds only it.
+func (cfg *Config) Convert(d ast.Document) ([]string, error) {
+	return cfg.convert(newRuleSet([]parsed{{docs: []ast.Document{d}}}, cfg.Filters), d)
+}
+
+func (cfg *Config) convert(set *ruleSet, d ast.Document) (queries []string, err error) {
 	defer func() {
 		// A bug must cost one rule, not the batch.
 		if r := recover(); r != nil {
@@ -128,17 +176,28 @@ func (cfg *Config) Convert(d ast.Document) (queries []string, err error) {
 	}()
 	switch d := d.(type) {
 	case *ast.Rule:
-		res, err := pipeline.Apply(cfg.Pipelines, d, cfg.Pipeline)
+		res, err := cfg.prepare(set, d)
 		if err != nil {
 			return nil, err
 		}
 		return cfg.Backend.Convert(res, cfg.Format)
 	case *ast.Correlation:
-		return nil, ast.Errorf(d.DocPos, "correlation rules are not supported by the %s backend yet", cfg.Backend.Name())
-	case *ast.Filter:
-		return nil, nil
+		cc, ok := cfg.Backend.(backends.CorrelationConverter)
+		if !ok {
+			return nil, ast.Errorf(d.DocPos, "the %s backend cannot convert correlation rules", cfg.Backend.Name())
+		}
+		c, err := cfg.correlation(set, d, nil)
+		if err != nil {
+			return nil, err
+		}
+		return cc.ConvertCorrelation(c, cfg.Format)
 	}
 	return nil, fmt.Errorf("unknown document")
+}
+
+// prepare applies the filters and the pipelines to a rule.
+func (cfg *Config) prepare(set *ruleSet, r *ast.Rule) (*pipeline.Result, error) {
+	return pipeline.Apply(cfg.Pipelines, set.filtered(r), cfg.Pipeline)
 }
 
 // readFile reads a rule file, refusing what cannot be a rule.

@@ -1,0 +1,323 @@
+package kql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
+)
+
+// ConvertCorrelation returns the KQL query of a correlation rule: the
+// referenced rules' queries (as let statements when there are several),
+// combined with union, then summarized by time window (bin over the time
+// column of the pipeline: Timestamp for Defender, TimeGenerated for Log
+// Analytics) and the group-by fields, and filtered by the condition.
+//
+// Windows are fixed (tumbling), as in the reference's Splunk output: events
+// that straddle two windows are not correlated.
+func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]string, error) {
+	w := &corrWriter{b: b, names: map[string]bool{}}
+	body, err := w.correlation(c)
+	if err != nil {
+		return nil, err
+	}
+	return []string{strings.Join(append(w.lets, body), "\n")}, nil
+}
+
+// A part is the events of one input: an expression (a query or a let
+// name) and the extend that aligns its columns.
+type part struct{ expr, ext string }
+
+type corrWriter struct {
+	b     *Backend
+	lets  []string
+	names map[string]bool
+}
+
+// input returns an expression for the events of one referenced rule or
+// correlation: its query inline when it is the only one, else the name of a
+// let statement holding it.
+func (w *corrWriter) input(in *backends.CorrelationInput, single bool) (string, error) {
+	var q string
+	if in.Rule != nil {
+		qs, err := w.b.Convert(in.Rule, "default")
+		if err != nil {
+			return "", err
+		}
+		if len(qs) == 0 && in.Rule.Table != "" {
+			// The pipelines dropped every test of the rule (typically
+			// its event IDs, which chose the table): every event of the
+			// table counts.
+			excl, err := w.b.exclusions(in.Rule)
+			if err != nil {
+				return "", err
+			}
+			qs = []string{strings.TrimSuffix(finalize(in.Rule, "true", excl), "\n| where true")}
+		}
+		if len(qs) != 1 {
+			return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d queries; a rule in a correlation must convert to one", in.Ref, len(qs))
+		}
+		q = qs[0]
+	} else {
+		var err error
+		if q, err = w.correlation(in.Correlation); err != nil {
+			return "", err
+		}
+	}
+	if single && in.Rule != nil {
+		return q, nil
+	}
+	name := w.letName(in.Name)
+	w.lets = append(w.lets, "let "+name+" = "+q+";")
+	return name, nil
+}
+
+// letName turns a rule name into a fresh KQL identifier.
+func (w *corrWriter) letName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	name := b.String()
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		name = "rule_" + name
+	}
+	if reserved[name] {
+		name += "_rule"
+	}
+	base := name
+	for i := 2; w.names[name]; i++ {
+		name = base + "_" + strconv.Itoa(i)
+	}
+	w.names[name] = true
+	return name
+}
+
+// correlation returns the query of one correlation (without the lets of
+// the inputs, which are collected in w.lets).
+func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
+	doc := c.Doc
+	tc := quoteName(c.TimeColumn())
+	span, err := timespan(doc.Timespan)
+	if err != nil {
+		return "", ast.Errorf(doc.DocPos, "%v", err)
+	}
+	ordered := doc.Type == "temporal_ordered"
+	temporal := doc.Type == "temporal" || ordered
+	single := len(c.Inputs) == 1
+	// Columns every input must share: the group-by fields (through the
+	// aliases) and the aggregated field.
+	var shared []string
+	shared = append(shared, doc.GroupBy...)
+	aggField := ""
+	if doc.Condition != nil && doc.Condition.Field != "" {
+		aggField = doc.Condition.Field
+		shared = append(shared, aggField)
+	}
+	var parts []part
+	for _, in := range c.Inputs {
+		expr, err := w.input(in, single && !temporal)
+		if err != nil {
+			return "", err
+		}
+		var ext []string
+		if temporal {
+			ext = append(ext, "sigma_rule = "+quote(in.Name))
+		}
+		for _, f := range shared {
+			src := w.sourceField(doc, in, f)
+			if r := in.Rule; r != nil && r.Schema != nil {
+				if _, ok := r.Schema.Columns[src]; !ok {
+					return "", ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
+				}
+			}
+			if src != f {
+				ext = append(ext, quoteName(f)+" = "+quoteName(src))
+			}
+		}
+		p := part{expr: expr}
+		if len(ext) > 0 {
+			p.ext = "\n| extend " + strings.Join(ext, ", ")
+		}
+		parts = append(parts, p)
+	}
+	if ordered {
+		return w.ordered(c, parts, tc, span)
+	}
+	src := parts[0].expr + parts[0].ext
+	if !single {
+		var us []string
+		for _, p := range parts {
+			us = append(us, "("+p.expr+p.ext+")")
+		}
+		src = "union " + strings.Join(us, ", ")
+	}
+	by := "bin(" + tc + ", " + span + ")"
+	for _, g := range doc.GroupBy {
+		by += ", " + quoteName(g)
+	}
+	var q strings.Builder
+	q.WriteString(src)
+	switch doc.Type {
+	case "event_count":
+		q.WriteString("\n| summarize event_count = count() by " + by)
+		return q.String() + w.where("event_count", doc.Condition), nil
+	case "value_count":
+		q.WriteString("\n| summarize value_count = dcount(" + quoteName(aggField) + ") by " + by)
+		return q.String() + w.where("value_count", doc.Condition), nil
+	case "value_sum":
+		q.WriteString("\n| summarize value_sum = sum(" + quoteName(aggField) + ") by " + by)
+		return q.String() + w.where("value_sum", doc.Condition), nil
+	case "value_avg":
+		q.WriteString("\n| summarize value_avg = avg(" + quoteName(aggField) + ") by " + by)
+		return q.String() + w.where("value_avg", doc.Condition), nil
+	case "value_median":
+		q.WriteString("\n| summarize value_median = percentile(" + quoteName(aggField) + ", 50) by " + by)
+		return q.String() + w.where("value_median", doc.Condition), nil
+	case "value_percentile":
+		// The share, in percent, that each value of the field has among the
+		// events of its group and window.
+		name := w.letName("correlation_events")
+		w.lets = append(w.lets, "let "+name+" = "+src+";")
+		q.Reset()
+		keys := tc
+		for _, g := range doc.GroupBy {
+			keys += ", " + quoteName(g)
+		}
+		fmt.Fprintf(&q, "%s\n| summarize value_events = count() by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
+			name, by, quoteName(aggField), name, by, keys)
+		return q.String() + w.where("value_percentile", doc.Condition), nil
+	case "temporal":
+		if doc.Extended != nil {
+			return w.extended(c, q.String(), by)
+		}
+		q.WriteString("\n| summarize rule_count = dcount(sigma_rule) by " + by)
+		cond := doc.Condition
+		if cond == nil {
+			cond = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
+		}
+		return q.String() + w.where("rule_count", cond), nil
+	}
+	return "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to KQL", doc.Type)
+}
+
+// sourceField returns the column that holds the Sigma field (or alias) f in
+// the events of one input.
+func (w *corrWriter) sourceField(doc *ast.Correlation, in *backends.CorrelationInput, f string) string {
+	for _, a := range doc.Aliases {
+		if a.Name != f {
+			continue
+		}
+		for _, af := range a.Fields {
+			if af.Rule == in.Ref || af.Rule == in.Name {
+				return in.MapField(af.Field)
+			}
+		}
+	}
+	return in.MapField(f)
+}
+
+// ordered writes a temporal_ordered correlation: within each window and
+// group, the earliest event of the first rule, then the earliest event of
+// the second rule after it, and so on; a group matches when the chain
+// reaches the last rule.
+func (w *corrWriter) ordered(c *backends.Correlation, parts []part, tc, span string) (string, error) {
+	doc := c.Doc
+	keys := []string{"sigma_window"}
+	for _, g := range doc.GroupBy {
+		keys = append(keys, quoteName(g))
+	}
+	k := strings.Join(keys, ", ")
+	names := make([]string, len(parts))
+	for i, p := range parts {
+		names[i] = w.letName(fmt.Sprintf("step%d", i+1))
+		w.lets = append(w.lets, fmt.Sprintf("let %s = %s%s\n| extend sigma_window = bin(%s, %s), sigma_time = %s;", names[i], p.expr, p.ext, tc, span, tc))
+	}
+	var q strings.Builder
+	fmt.Fprintf(&q, "%s\n| summarize t1 = min(sigma_time) by %s", names[0], k)
+	for i := 1; i < len(names); i++ {
+		fmt.Fprintf(&q, "\n| join kind=inner (%s\n| project %s, sigma_time) on %s\n| where sigma_time > t%d\n| summarize t%d = min(sigma_time) by %s",
+			names[i], k, k, i, i+1, k)
+	}
+	return q.String(), nil
+}
+
+// extended writes a temporal correlation whose condition is an expression
+// over the rule names: one count per rule, and the expression over "the
+// rule matched in the window".
+func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, error) {
+	var counts []string
+	col := map[string]string{}
+	for _, in := range c.Inputs {
+		name := w.letName("matched_" + in.Name)
+		col[in.Ref], col[in.Name] = name, name
+		counts = append(counts, name+" = countif(sigma_rule == "+quote(in.Name)+")")
+	}
+	var expr func(x ast.Expr) string
+	expr = func(x ast.Expr) string {
+		switch x := x.(type) {
+		case *ast.Ident:
+			return col[x.Name] + " > 0"
+		case *ast.Not:
+			return "not(" + expr(x.X) + ")"
+		case *ast.Paren:
+			return "(" + expr(x.X) + ")"
+		case *ast.And:
+			var ps []string
+			for _, y := range x.X {
+				ps = append(ps, expr(y))
+			}
+			return strings.Join(ps, " and ")
+		case *ast.Or:
+			var ps []string
+			for _, y := range x.X {
+				ps = append(ps, "("+expr(y)+")")
+			}
+			return strings.Join(ps, " or ")
+		}
+		return "false"
+	}
+	return src + "\n| summarize " + strings.Join(counts, ", ") + " by " + by + "\n| where " + expr(c.Doc.Extended), nil
+}
+
+// where writes the threshold of a correlation on column col.
+func (w *corrWriter) where(col string, c *ast.CorrCond) string {
+	if c == nil || len(c.Ops) == 0 {
+		return ""
+	}
+	ops := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "neq": "!="}
+	var terms []string
+	for _, op := range c.Ops {
+		terms = append(terms, col+" "+ops[op.Op]+" "+op.Value.Text)
+	}
+	return "\n| where " + strings.Join(terms, " and ")
+}
+
+// timespan converts a Sigma timespan (30s, 5m, 1h, 2d, 1w, 1M, 1y) into a
+// KQL timespan literal.
+func timespan(s string) (string, error) {
+	if len(s) < 2 {
+		return "", fmt.Errorf("invalid timespan %q", s)
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 {
+		return "", fmt.Errorf("invalid timespan %q: expected a positive number and a unit", s)
+	}
+	switch s[len(s)-1] {
+	case 's', 'm', 'h', 'd':
+		return s, nil
+	case 'w':
+		return strconv.Itoa(7*n) + "d", nil
+	case 'M':
+		return strconv.Itoa(30*n) + "d", nil
+	case 'y':
+		return strconv.Itoa(365*n) + "d", nil
+	}
+	return "", fmt.Errorf("invalid timespan %q: the unit must be s, m, h, d, w, M or y", s)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeRule(t *testing.T, dir, name, detection string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	src := "title: " + name + "\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n" + detection
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBatchFailures checks that failing rules are reported with their file
+// and position, the others still converted, and the exit status.
+func TestBatchFailures(t *testing.T) {
+	dir := t.TempDir()
+	writeRule(t, dir, "a_good.yml", "    s:\n        CommandLine: a\n    condition: s\n")
+	writeRule(t, dir, "b_bad.yml", "    s:\n        CommandLine|contians: a\n    condition: s\n")
+	writeRule(t, dir, "c_good.yml", "    s:\n        CommandLine: c\n    condition: s\n")
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a rule"), 0o644)
+
+	stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", dir}, ".")
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	wantOut := "DeviceProcessEvents\n| where ProcessCommandLine =~ \"a\"\n\nDeviceProcessEvents\n| where ProcessCommandLine =~ \"c\"\n"
+	if stdout != wantOut {
+		t.Errorf("stdout = %q, want %q", stdout, wantOut)
+	}
+	wantErr := filepath.Join(dir, "b_bad.yml") + `:7:21: unknown modifier "contians", did you mean 'contains'?`
+	if !strings.Contains(stderr, wantErr) || !strings.Contains(stderr, "1 of 3 rules failed") {
+		t.Errorf("stderr = %q, want %q and a count", stderr, wantErr)
+	}
+
+	_, _, code = runCLI([]string{"convert", "-t", "kql", "-p", "microsoft_xdr", "-s", dir}, ".")
+	if code != 0 {
+		t.Errorf("with -s: exit status %d, want 0", code)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	rule := writeRule(t, dir, "r.yml", "    s:\n        CommandLine: a\n    condition: s\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"convert", rule}, "no target"},
+		{[]string{"convert", "-t", "nosuch", rule}, `unknown target "nosuch"`},
+		{[]string{"convert", "-t", "kusto", "-p", "microsoft_xrd", rule}, `did you mean "microsoft_xdr"?`},
+		{[]string{"convert", "-t", "kusto", "-f", "nosuch", rule}, `no output format "nosuch"`},
+		{[]string{"convert", "-t", "kusto", filepath.Join(dir, "missing.yml")}, "cannot read"},
+		{[]string{"convert", "-t", "kusto", "-O", "novalue", rule}, "expected KEY=VALUE"},
+		{[]string{"convert", "-t", "kusto", "--frobnicate", rule}, "unknown flag"},
+		{[]string{"convert", "-t", "kusto"}, "requires at least 1 arg"},
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"list", "things"}, `cannot list "things"`},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runCLI(tt.args, ".")
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+func TestListAndVersion(t *testing.T) {
+	out, _, code := runCLI([]string{"list", "pipelines"}, ".")
+	if code != 0 || !strings.Contains(out, "microsoft_xdr") || !strings.Contains(out, "microsoft_365_defender") {
+		t.Errorf("list pipelines: %d %q", code, out)
+	}
+	out, _, code = runCLI([]string{"list", "targets"}, ".")
+	if code != 0 || !strings.Contains(out, "kusto") || !strings.Contains(out, "kql") {
+		t.Errorf("list targets: %d %q", code, out)
+	}
+	out, _, code = runCLI([]string{"list", "formats"}, ".")
+	if code != 0 || !strings.Contains(out, "default") {
+		t.Errorf("list formats: %d %q", code, out)
+	}
+	out, _, code = runCLI([]string{"version"}, ".")
+	if code != 0 || !strings.HasPrefix(out, "sigma2kql ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	out, _, code = runCLI([]string{"convert", "--help"}, ".")
+	if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "-p microsoft_xdr") {
+		t.Errorf("convert --help: %d %q", code, out)
+	}
+}
+
+func TestStdinAndQueryTable(t *testing.T) {
+	src := "title: t\nlogsource:\n    category: process_creation\ndetection:\n    s:\n        CommandLine: a\n    condition: s\n"
+	var out, errOut strings.Builder
+	code := run([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-O", "query_table=DeviceEvents", "-"}, strings.NewReader(src), &out, &errOut)
+	if code != 0 || out.String() != "DeviceEvents\n| where InitiatingProcessCommandLine =~ \"a\"\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}
+
+// TestCorrelationAcrossFiles checks that a correlation finds rules in other
+// files of the run, that the rules it uses are not converted on their own,
+// and that unresolved references and cycles are errors.
+func TestCorrelationAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a_corr.yml"), []byte(`title: Many Whoami
+correlation:
+    type: event_count
+    rules: [whoami_run]
+    group-by: [DeviceName]
+    timespan: 5m
+    condition: {gte: 3}
+`), 0o644)
+	writeRule(t, dir, "b_rule.yml", "    s:\n        Image|endswith: '\\whoami.exe'\n    condition: s\nname: whoami_run\n")
+	stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", dir}, ".")
+	want := "DeviceProcessEvents\n| where FolderPath endswith \"\\\\whoami.exe\"\n| summarize event_count = count() by bin(Timestamp, 5m), DeviceName\n| where event_count >= 3\n"
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d\nstdout %q\nwant   %q\nstderr %s", code, stdout, want, stderr)
+	}
+
+	// Without the rule's file the reference cannot be resolved.
+	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "a_corr.yml")}, ".")
+	if code != 1 || !strings.Contains(stderr, `a_corr.yml:4:13: correlation references rule "whoami_run", which is not among the rules converted`) {
+		t.Errorf("missing reference: exit %d, stderr %q", code, stderr)
+	}
+
+	os.WriteFile(filepath.Join(dir, "c_cycle.yml"), []byte(`title: A
+name: corr_a
+correlation: {type: event_count, rules: [corr_b], timespan: 5m, condition: {gte: 1}}
+---
+title: B
+name: corr_b
+correlation: {type: event_count, rules: [corr_a], timespan: 5m, condition: {gte: 1}}
+`), 0o644)
+	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "c_cycle.yml")}, ".")
+	if code != 1 || !strings.Contains(stderr, "cycle: corr_a -> corr_b -> corr_a") {
+		t.Errorf("cycle: exit %d, stderr %q", code, stderr)
+	}
+}
