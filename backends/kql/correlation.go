@@ -7,6 +7,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 )
 
 // ConvertCorrelation returns the KQL query of a correlation rule: the
@@ -23,7 +24,15 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return []string{strings.Join(append(w.lets, body), "\n")}, nil
+	queries := []string{strings.Join(append(w.lets, body), "\n")}
+	if deploy.IsFormat(format) {
+		opts, err := deploy.ParseOptions(b.opts)
+		if err != nil {
+			return nil, err
+		}
+		return deploy.RenderCorrelation(format, c, queries, opts)
+	}
+	return queries, nil
 }
 
 // A part is the events of one input: an expression (a query or a let

@@ -29,8 +29,9 @@ type suite struct {
 var nonRuleDirs = []string{"pipelines", "filters", "placeholders"}
 
 // deployDirs hold the rules of the suites of deployable formats: the seed
-// rule, one rule per kind of table, and the rules made for these formats.
-var deployDirs = []string{"windows/image_load", "windows/network_connection", "windows/registry", "outputs"}
+// rule, one rule per kind of table, the rules made for these formats and
+// the correlation rules.
+var deployDirs = []string{"windows/image_load", "windows/network_connection", "windows/registry", "outputs", "correlations"}
 
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -100,11 +101,15 @@ func ValidateDefender(a *Alert) ast.ErrorList {
 		errs.Addf(a.pos.rule, "invalid Defender custom detection: schedule frequency must be positive")
 	}
 	if len(a.Assets) == 0 {
-		table := a.Table
-		if table == "" {
-			table = "(none)"
+		var cols []string
+		for _, as := range tables[a.Table].Assets {
+			cols = append(cols, as.Column)
 		}
-		errs.Addf(a.pos.rule, "invalid Defender custom detection: impactedAssets: the query's table %s has no known device, user or mailbox column for Defender to attach the alert to", table)
+		msg := "the query's table has no column that Defender knows for an impacted device, user or mailbox"
+		if len(cols) > 0 {
+			msg = fmt.Sprintf("the query's result has none of the columns %s that Defender attaches the alert to", strings.Join(cols, ", "))
+		}
+		errs.Addf(a.pos.rule, "invalid Defender custom detection: impactedAssets: %s", msg)
 	}
 	for _, as := range a.Assets {
 		if assetTypes[as.Kind] == "" {

@@ -26,7 +26,7 @@ func validAlert() *Alert {
 		Severity:    "High",
 		Query:       "DeviceProcessEvents\n| where FileName =~ \"x.exe\"",
 		Table:       "DeviceProcessEvents",
-		Connectors:  []string{"MicrosoftThreatProtection"},
+		Connectors:  []Connector{{"MicrosoftThreatProtection", []string{"DeviceProcessEvents"}}},
 		Tactics:     []string{"DefenseEvasion"},
 		Techniques:  []string{"T1218"},
 		Entities: []EntityMapping{
@@ -71,7 +71,8 @@ func TestValidate(t *testing.T) {
 		{"period shorter than frequency", func(a *Alert) { a.Frequency, a.Period = 2*time.Hour, time.Hour }, "queryPeriod 1h is shorter than queryFrequency 2h"},
 		{"long period run too often", func(a *Alert) { a.Frequency, a.Period = 30*time.Minute, 2*24*time.Hour }, "may run at most hourly"},
 		{"threshold", func(a *Alert) { a.Threshold = 10001 }, "triggerThreshold 10001"},
-		{"connector without id", func(a *Alert) { a.Connectors = []string{""} }, "requiredDataConnectors has an entry without connectorId"},
+		{"connector without id", func(a *Alert) { a.Connectors = []Connector{{DataTypes: []string{"T"}}} }, "requiredDataConnectors has an entry without connectorId"},
+		{"connector without data types", func(a *Alert) { a.Connectors = []Connector{{ID: "Syslog"}} }, "requiredDataConnectors has an entry without connectorId or dataTypes"},
 		{"six entities", func(a *Alert) { a.Entities = []EntityMapping{host, host, host, host, host, host} }, "6 entities; Sentinel allows 1 to 5"},
 		{"no field mapping", func(a *Alert) { a.Entities = []EntityMapping{{EntityType: "Host"}} }, "entity Host has 0 field mappings; Sentinel allows 1 to 3"},
 		{"four field mappings", func(a *Alert) {
@@ -123,7 +124,7 @@ func TestValidateDefender(t *testing.T) {
 	a.Assets = nil
 	a.Table = "MyTable_CL"
 	errs := ValidateDefender(a)
-	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "impactedAssets: the query's table MyTable_CL has no known device, user or mailbox column") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "impactedAssets: the query's table has no column that Defender knows for an impacted device, user or mailbox") {
 		t.Errorf("got %v", errs)
 	}
 }
@@ -407,5 +408,49 @@ func TestSentinelYAMLRoundTrip(t *testing.T) {
 		if m["name"] != a.Name || m["description"] != a.Description || m["query"] != a.Query {
 			t.Errorf("%q: read back %q %q %q", name, m["name"], m["description"], m["query"])
 		}
+	}
+}
+
+// TestRenderCorrelation: a correlation's rule takes its metadata from the
+// correlation, the connectors of every table it reads, entities only over
+// its group-by columns, and a period that covers its timespan.
+func TestRenderCorrelation(t *testing.T) {
+	p := pipeline.Builtin("microsoft_xdr")
+	in := func(table string) *backends.CorrelationInput {
+		return &backends.CorrelationInput{Rule: &pipeline.Result{Rule: &ast.Rule{}, Table: table, Schema: p.Schema[table]}}
+	}
+	inner := &backends.Correlation{Doc: &ast.Correlation{Timespan: "1d"}, Inputs: []*backends.CorrelationInput{in("DeviceLogonEvents")}}
+	c := &backends.Correlation{
+		Doc: &ast.Correlation{Meta: ast.Meta{Title: "Corr", ID: "6a1b2c3d-0001-4e5f-8a9b-0c1d2e3f4a01", Tags: []string{"attack.t1110"}},
+			Timespan: "30m", GroupBy: []string{"DeviceName", "User"}},
+		Inputs: []*backends.CorrelationInput{in("DeviceProcessEvents"), in("DeviceProcessEvents"), {Correlation: inner}},
+	}
+	docs, err := RenderCorrelation(FormatSentinel, c, []string{"Q"}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Name       string `yaml:"name"`
+		Period     string `yaml:"queryPeriod"`
+		Tactics    []string
+		Connectors []struct {
+			ConnectorID string   `yaml:"connectorId"`
+			DataTypes   []string `yaml:"dataTypes"`
+		} `yaml:"requiredDataConnectors"`
+		Entities []struct {
+			EntityType string `yaml:"entityType"`
+		} `yaml:"entityMappings"`
+	}
+	if err := yaml.Unmarshal([]byte(docs[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Corr" || got.Period != "1d" || len(got.Tactics) != 1 || got.Tactics[0] != "CredentialAccess" {
+		t.Errorf("rule %+v", got)
+	}
+	if len(got.Connectors) != 1 || strings.Join(got.Connectors[0].DataTypes, ",") != "DeviceProcessEvents,DeviceLogonEvents" {
+		t.Errorf("connectors %+v", got.Connectors)
+	}
+	if len(got.Entities) != 1 || got.Entities[0].EntityType != "Host" {
+		t.Errorf("entities %+v: want Host only (DeviceName is the one group-by column they use)", got.Entities)
 	}
 }

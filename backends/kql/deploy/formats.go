@@ -1,7 +1,10 @@
 package deploy
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
@@ -37,6 +40,76 @@ func IsFormat(format string) bool {
 // fail with errors that point into it. Parts of the rule that had to be
 // left out are reported as *backends.Warnings, with the documents.
 func Render(format string, res *pipeline.Result, queries []string, opts Options) ([]string, error) {
+	return render(format, res, queries, opts, nil)
+}
+
+// RenderCorrelation writes the queries of a correlation rule as deployable
+// rules, like Render. The metadata is the correlation's; the data
+// connectors are those of every table the correlated rules read; entity
+// mappings and impacted assets can only use the columns of the query's
+// result: the group-by fields. The period is at least the correlation's
+// timespan.
+func RenderCorrelation(format string, c *backends.Correlation, queries []string, opts Options) ([]string, error) {
+	rule := &ast.Rule{DocPos: c.Doc.DocPos, Meta: c.Doc.Meta}
+	var inputs []*pipeline.Result
+	collectInputs(c, &inputs)
+	res := &pipeline.Result{Rule: rule}
+	if len(inputs) > 0 {
+		res.Table = inputs[0].Table
+	}
+	// The result of a correlation has the group-by fields as columns, under
+	// the names written in the correlation.
+	cols := map[string]string{}
+	for _, g := range c.Doc.GroupBy {
+		cols[g] = "string"
+	}
+	res.Schema = &pipeline.Table{Name: "(the correlation's result)", Columns: cols}
+	span := correlationSpan(c)
+	return render(format, res, queries, opts, func(a *Alert) {
+		a.Connectors = nil
+		for _, in := range inputs {
+			a.addConnectors(in.Table)
+		}
+		// A run must look back over the whole window of the correlation.
+		if a.Period < span {
+			a.Period = span
+		}
+	})
+}
+
+var timespanRx = regexp.MustCompile(`^(\d+)([smhdw])$`)
+
+// correlationSpan is the longest timespan of a correlation and the
+// correlations it references; 0 when none can be read.
+func correlationSpan(c *backends.Correlation) time.Duration {
+	var span time.Duration
+	if m := timespanRx.FindStringSubmatch(strings.TrimSpace(c.Doc.Timespan)); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+		span = time.Duration(n) * unit
+	}
+	for _, in := range c.Inputs {
+		if in.Correlation != nil {
+			span = max(span, correlationSpan(in.Correlation))
+		}
+	}
+	return span
+}
+
+// collectInputs lists the processed rules of a correlation, nested ones
+// included, in order.
+func collectInputs(c *backends.Correlation, out *[]*pipeline.Result) {
+	for _, in := range c.Inputs {
+		if in.Rule != nil {
+			*out = append(*out, in.Rule)
+		}
+		if in.Correlation != nil {
+			collectInputs(in.Correlation, out)
+		}
+	}
+}
+
+func render(format string, res *pipeline.Result, queries []string, opts Options, adjust func(*Alert)) ([]string, error) {
 	var docs []string
 	var errs, warns ast.ErrorList
 	for i, q := range queries {
@@ -47,6 +120,9 @@ func Render(format string, res *pipeline.Result, queries []string, opts Options)
 		if err != nil {
 			errs.Append(err)
 			continue
+		}
+		if adjust != nil {
+			adjust(a)
 		}
 		switch format {
 		case FormatSentinel, FormatARM:

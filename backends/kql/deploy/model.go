@@ -48,7 +48,7 @@ type Alert struct {
 	Severity      string // Informational, Low, Medium or High
 	Query         string
 	Table         string
-	Connectors    []string
+	Connectors    []Connector
 	Tactics       []string // Sentinel tactic names, in matrix order
 	Techniques    []string // techniques (T1218), sorted
 	SubTechniques []string // sub-techniques (T1218.003), sorted
@@ -93,7 +93,7 @@ func Build(res *pipeline.Result, query string, index, count int, opts Options) (
 		rule:        r.DocPos,
 		title:       r.KeyPosition("title", r.DocPos),
 		description: r.KeyPosition("description", r.KeyPosition("title", r.DocPos)),
-		query:       r.KeyPosition("detection", r.DocPos),
+		query:       r.KeyPosition("detection", r.KeyPosition("correlation", r.DocPos)),
 		tags:        r.KeyPosition("tags", r.DocPos),
 		entities:    r.DocPos,
 	}
@@ -112,15 +112,38 @@ func Build(res *pipeline.Result, query string, index, count int, opts Options) (
 		sev = opts.Severity[""]
 	}
 	a.Severity = sev
-	if t, ok := tables[res.Table]; ok {
-		a.Connectors = t.Connectors
-	}
+	a.addConnectors(res.Table)
 	warns = append(warns, a.mitre(r.Tags)...)
 	if err := a.entities(r, res.Schema); err != nil {
 		return nil, warns, err
 	}
 	a.assets(res.Schema)
 	return a, warns, nil
+}
+
+// A Connector is a Sentinel data connector and the tables of the query
+// that it fills.
+type Connector struct {
+	ID        string
+	DataTypes []string
+}
+
+// addConnectors adds the data connectors that fill table.
+func (a *Alert) addConnectors(table string) {
+	for _, id := range tables[table].Connectors {
+		found := false
+		for i, c := range a.Connectors {
+			if c.ID == id {
+				found = true
+				if !contains(c.DataTypes, table) {
+					a.Connectors[i].DataTypes = append(a.Connectors[i].DataTypes, table)
+				}
+			}
+		}
+		if !found {
+			a.Connectors = append(a.Connectors, Connector{ID: id, DataTypes: []string{table}})
+		}
+	}
 }
 
 // ruleID is the GUID of query index of a rule: the Sigma id for the first

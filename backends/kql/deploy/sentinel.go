@@ -81,7 +81,7 @@ func oneLine(s string) string {
 func connectorsNode(a *Alert) *yaml.Node {
 	var cs []*yaml.Node
 	for _, c := range a.Connectors {
-		cs = append(cs, mapping("connectorId", str(c), "dataTypes", strs([]string{a.Table})))
+		cs = append(cs, mapping("connectorId", str(c.ID), "dataTypes", strs(c.DataTypes)))
 	}
 	return seq(cs)
 }

@@ -74,8 +74,8 @@ func Validate(a *Alert) ast.ErrorList {
 		bad(a.pos.rule, "triggerThreshold %d: expected 0 to %d", a.Threshold, maxThreshold)
 	}
 	for _, c := range a.Connectors {
-		if c == "" {
-			bad(a.pos.rule, "requiredDataConnectors has an entry without connectorId")
+		if c.ID == "" || len(c.DataTypes) == 0 {
+			bad(a.pos.rule, "requiredDataConnectors has an entry without connectorId or dataTypes")
 		}
 	}
 	errs = append(errs, validateEntities(a)...)
