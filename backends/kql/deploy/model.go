@@ -15,6 +15,7 @@ package deploy
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -135,7 +136,7 @@ func (a *Alert) addConnectors(table string) {
 		for i, c := range a.Connectors {
 			if c.ID == id {
 				found = true
-				if !contains(c.DataTypes, table) {
+				if !slices.Contains(c.DataTypes, table) {
 					a.Connectors[i].DataTypes = append(a.Connectors[i].DataTypes, table)
 				}
 			}

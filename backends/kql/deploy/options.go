@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func (o *Options) parseSeverityMap(s string) error {
 		if !ok {
 			return fmt.Errorf("severity map %q: expected LEVEL=SEVERITY pairs, e.g. critical=High,high=Medium", pair)
 		}
-		if !contains(levels, k) {
+		if !slices.Contains(levels, k) {
 			return fmt.Errorf("severity map: unknown Sigma level %q: expected one of %s", k, strings.Join(levels, ", "))
 		}
 		sev := ""
@@ -194,15 +195,6 @@ func ISODuration(d time.Duration) string {
 		}
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

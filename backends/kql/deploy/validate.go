@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -58,7 +59,7 @@ func Validate(a *Alert) ast.ErrorList {
 	case n > maxDescription:
 		bad(a.pos.description, "description is %d characters long; Sentinel allows at most %d", n, maxDescription)
 	}
-	if !contains(Severities, a.Severity) {
+	if !slices.Contains(Severities, a.Severity) {
 		bad(a.pos.rule, "severity %q: expected one of %s", a.Severity, strings.Join(Severities, ", "))
 	}
 	switch n := length(a.Query); {
@@ -123,7 +124,7 @@ func validateEntities(a *Alert) ast.ErrorList {
 		used := map[string]bool{}
 		for _, fm := range m.FieldMappings {
 			switch {
-			case !contains(et.Identifiers, fm.Identifier):
+			case !slices.Contains(et.Identifiers, fm.Identifier):
 				bad("%q is not an identifier of entity %s: expected one of %s", fm.Identifier, m.EntityType, strings.Join(et.Identifiers, ", "))
 			case used[fm.Identifier]:
 				bad("identifier %s of entity %s is mapped twice", fm.Identifier, m.EntityType)
