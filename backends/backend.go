@@ -7,6 +7,8 @@
 package backends
 
 import (
+	"strings"
+
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -46,4 +48,31 @@ func (o Options) Bool(key string, def bool) bool {
 // Unsupported returns the error for a feature the backend cannot express.
 func Unsupported(pos ast.Pos, format string, args ...any) error {
 	return ast.Errorf(pos, format, args...)
+}
+
+// An Assembler is a backend with output formats that make one document of
+// all the queries of a run, such as a configuration file, rather than a
+// list of queries.
+type Assembler interface {
+	// Assemble returns the document made of the queries of a run, in
+	// input order, and true; or false when format is a list of queries.
+	Assemble(format string, queries []string) (string, bool)
+}
+
+// Output returns the text of a run: the backend's document for formats
+// that make one, otherwise the queries separated by a blank line. Text
+// that is not empty ends with a newline.
+func Output(b Backend, format string, queries []string) string {
+	if a, ok := b.(Assembler); ok {
+		if doc, ok := a.Assemble(format, queries); ok {
+			if doc != "" && !strings.HasSuffix(doc, "\n") {
+				doc += "\n"
+			}
+			return doc
+		}
+	}
+	if len(queries) == 0 {
+		return ""
+	}
+	return strings.Join(queries, "\n\n") + "\n"
 }

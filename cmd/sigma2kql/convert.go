@@ -68,7 +68,7 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.Target, "target", "t", "", "target query language: kusto (alias kql)")
+	f.StringVarP(&o.Target, "target", "t", "", "target query language: kusto (alias kql) or splunk")
 	f.StringArrayVarP(&o.Pipelines, "pipeline", "p", nil, "processing pipeline: a built-in name or a YAML file (repeatable)")
 	f.BoolVar(&o.NoPipeline, "without-pipeline", false, "allow converting without a processing pipeline")
 	f.BoolVar(&o.PipelineCheck, "pipeline-check", true, "reject pipelines meant for another target")
@@ -136,24 +136,16 @@ func runConvert(o *convertOptions) error {
 
 	var out bytes.Buffer
 	failed := 0
-	n := 0
+	var queries []string
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
 			ast.PrintErrors(o.Stderr, withFile(r.Err, r.File))
 			continue
 		}
-		for _, q := range r.Queries {
-			if n > 0 {
-				out.WriteString("\n\n")
-			}
-			out.WriteString(q)
-			n++
-		}
+		queries = append(queries, r.Queries...)
 	}
-	if n > 0 {
-		out.WriteByte('\n')
-	}
+	out.WriteString(backends.Output(backend, o.Format, queries))
 	if failed > 0 && !o.Skip && o.Output != "" {
 		fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed; %s left unchanged\n", failed, len(results), o.Output)
 		return errFailed
