@@ -30,6 +30,13 @@ var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders
 
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+	{name: "splunk-splunk_windows", args: []string{"-t", "splunk", "-p", "splunk_windows"}, ext: "spl", skip: nonRuleDirs},
+	{name: "splunk-splunk_windows-savedsearches", args: []string{"-t", "splunk", "-p", "splunk_windows", "-f", "savedsearches"}, ext: "conf",
+		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation"}},
+	{name: "splunk-splunk_windows+splunk_sysmon_acceleration", args: []string{"-t", "splunk", "-p", "splunk_windows", "-p", "splunk_sysmon_acceleration"}, ext: "spl",
+		dirs: []string{"windows/sysmon", "windows/builtin"}},
+	{name: "splunk-splunk_cim", args: []string{"-t", "splunk", "-p", "splunk_cim"}, ext: "spl", skip: nonRuleDirs},
+	{name: "splunk-splunk_cim-data_model", args: []string{"-t", "splunk", "-p", "splunk_cim", "-f", "data_model"}, ext: "spl", skip: nonRuleDirs},
 }
 
 func TestGolden(t *testing.T) {
