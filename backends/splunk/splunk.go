@@ -92,7 +92,12 @@ func table(fields []string, sep string) string {
 	}
 	names := make([]string, len(fields))
 	for i, f := range fields {
-		names[i] = quoteField(f)
+		names[i] = f
+		if strings.ContainsAny(f, " \t\n,\"'|()=") || f == "" {
+			// Only names that would end the list need quotes; like the
+			// reference, others (c-uri, Processes.process) stay bare.
+			names[i] = quoteText(f)
+		}
 	}
 	return sep + "| table " + strings.Join(names, ",")
 }

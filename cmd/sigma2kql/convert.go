@@ -59,7 +59,10 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
   sigma2kql convert -t kusto -p microsoft_xdr -s rules/
 
   # your own table and field names, on top of a built-in pipeline
-  sigma2kql convert -t kql -p microsoft_xdr -p my_fields.yml -O query_table=MyTable_CL rules/`,
+  sigma2kql convert -t kql -p microsoft_xdr -p my_fields.yml -O query_table=MyTable_CL rules/
+
+  # Splunk alerts for Windows event logs, as one savedsearches.conf
+  sigma2kql convert -t splunk -p splunk_windows -f savedsearches -o savedsearches.conf rules/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Paths = args
