@@ -27,9 +27,10 @@ type printer struct {
 	b    strings.Builder
 	errs ast.ErrorList
 
-	post  []string       // "| regex" and "| where" commands of tests the whole search needs
-	pre   []string       // "| rex" and "| eval" commands of tests inside OR and NOT
-	names map[string]int // how often each base name of those commands was used
+	post  []string                 // "| regex" and "| where" commands of tests the whole search needs
+	pre   []string                 // "| rex" and "| eval" commands of tests inside OR and NOT
+	names map[string]int           // how often each base name of those commands was used
+	ors   map[*ast.FieldMatch]bool // items the condition reaches through an OR
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {

@@ -58,7 +58,7 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 		if backends.IsEmpty(tree) {
 			continue
 		}
-		s, err := compile(tree)
+		s, err := compile(tree, orItems(r.Detection, c.Expr))
 		if err != nil {
 			errs.Append(err)
 			continue

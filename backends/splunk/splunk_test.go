@@ -218,6 +218,21 @@ condition: sel and alt and re`, `Image="a"
 | eval CommandLineCondition=if(isnotnull(CommandLineMatch), "true", "false")
 | search CommandLineCondition="true" OR User="u"
 | regex ParentImage="y"`},
+		// Like the reference, a regular expression reached through "1 of"
+		// is computed, even when the pattern matches one search.
+		{"regex under not 1 of", `sel:
+    Image: a
+filter_re:
+    CommandLine|re: x
+condition: sel and not 1 of filter_*`, `Image="a"
+| rex field=CommandLine "(?<CommandLineMatch>x)"
+| eval CommandLineCondition=if(isnotnull(CommandLineMatch), "true", "false")
+| search NOT CommandLineCondition="true"`},
+		{"fieldref under not 1 of", `sel:
+    Image: a
+filter_ref:
+    User|fieldref: ParentUser
+condition: sel and not 1 of filter_*`, "Image=\"a\"\n| where NOT 'User'='ParentUser'"},
 		{"keyword regex", "keywords:\n    '|re': 'who.*ami'\ncondition: keywords", "*\n| regex _raw=\"who.*ami\""},
 		{"fieldref", `sel:
     Image: a
