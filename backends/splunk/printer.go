@@ -21,8 +21,8 @@ const (
 )
 
 // printer writes the search of one condition. Tests that the search
-// command cannot express (regular expressions, field comparisons) become
-// commands after the search: see deferred.go.
+// command cannot express (regular expressions, field comparisons, cased
+// strings) become commands after the search: see deferred.go.
 type printer struct {
 	b    strings.Builder
 	errs ast.ErrorList

@@ -76,9 +76,10 @@ func isPlainName(name string) bool {
 // evalField returns a field name for eval and where expressions, where
 // names are written in single quotes.
 func evalField(name string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-	return "'" + r.Replace(name) + "'"
+	return "'" + evalEscaper.Replace(name) + "'"
 }
+
+var evalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
 // regexValue returns a regular expression, with its flags as an inline
 // group, as an SPL string literal.
