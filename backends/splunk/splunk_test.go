@@ -59,12 +59,30 @@ func indent(s string) string {
 
 const procCreation = "product: windows\ncategory: process_creation"
 
+// A searchCase is the detection of a process_creation rule and its SPL.
+type searchCase struct {
+	name, detection, want string
+}
+
+func runCases(t *testing.T, tests []searchCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := convert(t, rule(procCreation, tc.detection), FormatDefault, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestSearch covers the rendering of every kind of value and condition,
 // mostly the reference's own examples.
 func TestSearch(t *testing.T) {
-	tests := []struct {
-		name, detection, want string
-	}{
+	tests := []searchCase{
 		{"plain", "sel:\n    CommandLine: whoami\ncondition: sel", `CommandLine="whoami"`},
 		{"wildcards", "sel:\n    CommandLine: 'who*am?i'\ncondition: sel", `CommandLine="who*am*i"`},
 		{"contains", "sel:\n    CommandLine|contains: whoami\ncondition: sel", `CommandLine="*whoami*"`},
@@ -141,25 +159,13 @@ condition: (a and (b or (c and not d))) or not (a or b)`,
 			`(CommandLine="*a*" CommandLine="*b*" OR (CommandLine="*c*" NOT CommandLine="*d*")) OR NOT (CommandLine IN ("*a*", "*b*"))`},
 		{"several conditions", "a:\n    Image: a\nb:\n    Image: b\ncondition: [a, b]", "Image=\"a\"\n\nImage=\"b\""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := convert(t, rule(procCreation, tc.detection), FormatDefault, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 // TestDeferred covers the tests that run after the search command:
 // regular expressions, field references and cased strings.
 func TestDeferred(t *testing.T) {
-	tests := []struct {
-		name, detection, want string
-	}{
+	tests := []searchCase{
 		{"regex alone", `sel:
     CommandLine|re: 'who(ami|is)\s+"/all'
 condition: sel`, "*\n| regex CommandLine=\"who(ami|is)\\\\s+\\\"/all\""},
@@ -247,17 +253,7 @@ condition: sel and not filter`, "Image=\"a\"\n| where NOT 'User'='ParentUser'"},
 		{"cased", "sel:\n    CommandLine|cased: 'Who?mI.*'\n    Image|cased|endswith: 'X.exe'\ncondition: sel",
 			"*\n| regex CommandLine=\"^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe$\""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := convert(t, rule(procCreation, tc.detection), FormatDefault, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 func TestErrors(t *testing.T) {
