@@ -72,13 +72,14 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 }
 
 type run struct {
-	rule    *ast.Rule
-	res     *Result
-	mapped  map[*ast.FieldMatch]bool
-	applied map[string]bool
-	opt     Options
-	errs    ast.ErrorList
-	added   int
+	rule         *ast.Rule
+	res          *Result
+	mapped       map[*ast.FieldMatch]bool
+	fieldsMapped []bool // which names of rule.Fields a mapping produced
+	applied      map[string]bool
+	opt          Options
+	errs         ast.ErrorList
+	added        int
 }
 
 func (x *run) holds(c *RuleCond) bool {
@@ -464,22 +465,31 @@ func (x *run) mapFields(t *Transformation) {
 }
 
 // mapRuleFields renames the rule's fields list (the fields a search shows
-// for each match) with the same mapping; a field mapped to several becomes
-// all of them.
+// for each match) with the same mapping, as the items: a field mapped to
+// several becomes all of them, and with unmapped_only a name that an
+// earlier mapping produced stays.
 func (x *run) mapRuleFields(t *Transformation, m *Mapping) {
 	if len(x.rule.Fields) == 0 {
 		return
 	}
+	if x.fieldsMapped == nil {
+		x.fieldsMapped = make([]bool, len(x.rule.Fields))
+	}
 	out := make([]string, 0, len(x.rule.Fields))
-	for _, f := range x.rule.Fields {
+	mapped := make([]bool, 0, len(x.rule.Fields))
+	for i, f := range x.rule.Fields {
 		to, ok := m.Lookup(f)
-		if !ok || len(t.Fields) > 0 && !contains(t.Fields, f) {
+		if !ok || t.UnmappedOnly && x.fieldsMapped[i] || len(t.Fields) > 0 && !contains(t.Fields, f) {
 			out = append(out, f)
+			mapped = append(mapped, x.fieldsMapped[i])
 			continue
 		}
-		out = append(out, to...)
+		for _, name := range to {
+			out = append(out, name)
+			mapped = append(mapped, true)
+		}
 	}
-	x.rule.Fields = out
+	x.rule.Fields, x.fieldsMapped = out, mapped
 }
 
 // mapRefs renames the fields that field references point to.
