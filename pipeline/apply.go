@@ -118,13 +118,14 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 }
 
 type run struct {
-	rule    *ast.Rule
-	res     *Result
-	mapped  map[*ast.FieldMatch]bool
-	applied map[string]bool
-	opt     Options
-	errs    ast.ErrorList
-	added   int
+	rule         *ast.Rule
+	res          *Result
+	mapped       map[*ast.FieldMatch]bool
+	fieldsMapped []bool // which names of rule.Fields a mapping produced
+	applied      map[string]bool
+	opt          Options
+	errs         ast.ErrorList
+	added        int
 }
 
 func (x *run) holds(c *RuleCond) bool {
@@ -482,6 +483,7 @@ func (x *run) mapFields(t *Transformation) {
 	if m == nil {
 		return
 	}
+	x.mapRuleFields(t, m)
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
 		mapRefs(m, fm)
 		if fm.Field == "" || t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
@@ -506,6 +508,34 @@ func (x *run) mapFields(t *Transformation) {
 		}
 		return any
 	})
+}
+
+// mapRuleFields renames the rule's fields list (the fields a search shows
+// for each match) with the same mapping, as the items: a field mapped to
+// several becomes all of them, and with unmapped_only a name that an
+// earlier mapping produced stays.
+func (x *run) mapRuleFields(t *Transformation, m *Mapping) {
+	if len(x.rule.Fields) == 0 {
+		return
+	}
+	if x.fieldsMapped == nil {
+		x.fieldsMapped = make([]bool, len(x.rule.Fields))
+	}
+	out := make([]string, 0, len(x.rule.Fields))
+	mapped := make([]bool, 0, len(x.rule.Fields))
+	for i, f := range x.rule.Fields {
+		to, ok := m.Lookup(f)
+		if !ok || t.UnmappedOnly && x.fieldsMapped[i] || len(t.Fields) > 0 && !contains(t.Fields, f) {
+			out = append(out, f)
+			mapped = append(mapped, x.fieldsMapped[i])
+			continue
+		}
+		for _, name := range to {
+			out = append(out, name)
+			mapped = append(mapped, true)
+		}
+	}
+	x.rule.Fields, x.fieldsMapped = out, mapped
 }
 
 // mapRefs renames the fields that field references point to.
@@ -575,17 +605,31 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 	})
 }
 
+// allowFields rejects every item whose field, or the field it refers to,
+// is not listed; a keyword (an item without a field) is never allowed.
 func (x *run) allowFields(t *Transformation) {
+	check := func(pos ast.Pos, field string) {
+		if field != "" && contains(t.Allow, field) {
+			return
+		}
+		msg := t.Message
+		if msg == "" {
+			msg = "field %q is not supported here; supported fields: " + strings.Join(t.Allow, ", ")
+		}
+		name := strconv.Quote(field)
+		if field == "" {
+			name = "a keyword (a value without a field)"
+			msg = strings.Replace(msg, "field %q", "%q", 1)
+		}
+		msg = strings.Replace(msg, "%q", name, 1)
+		x.errs.Add(pos, expand(msg, x))
+	}
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if !contains(t.Allow, fm.Field) {
-			msg := t.Message
-			if msg == "" {
-				msg = "field %q is not supported here; supported fields: " + strings.Join(t.Allow, ", ")
+		check(fm.KeyPos, fm.Field)
+		for _, v := range fm.Values {
+			if r, ok := v.(*ast.FieldRef); ok {
+				check(r.ValuePos, r.Field)
 			}
-			if strings.Contains(msg, "%q") {
-				msg = fmt.Sprintf(msg, fm.Field)
-			}
-			x.errs.Add(fm.KeyPos, expand(msg, x))
 		}
 		return fm
 	})

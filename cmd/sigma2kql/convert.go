@@ -80,7 +80,10 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
   sigma2kql convert -t kusto -p microsoft_xdr -f sentinel_rule -s -o deploy/ --report report.json rules/
 
   # one ARM template of all the rules, running every 6 hours over a day
-  sigma2kql convert -t kusto -p microsoft_xdr -f arm --frequency 6h --period 1d -o analytics.json rules/`,
+  sigma2kql convert -t kusto -p microsoft_xdr -f arm --frequency 6h --period 1d -o analytics.json rules/
+
+  # Splunk alerts for Windows event logs, as one savedsearches.conf
+  sigma2kql convert -t splunk -p splunk_windows -f savedsearches -o savedsearches.conf rules/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Paths = args
@@ -89,7 +92,7 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.Target, "target", "t", "", "target query language: kusto (alias kql)")
+	f.StringVarP(&o.Target, "target", "t", "", "target query language: kusto (alias kql) or splunk")
 	f.StringArrayVarP(&o.Pipelines, "pipeline", "p", nil, "processing pipeline: a built-in name or a YAML file (repeatable)")
 	f.BoolVar(&o.NoPipeline, "without-pipeline", false, "allow converting without a processing pipeline")
 	f.BoolVar(&o.PipelineCheck, "pipeline-check", true, "reject pipelines meant for another target")

@@ -45,6 +45,13 @@ var suites = []suite{
 	{name: "kusto-microsoft_xdr-arm", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm"}, ext: "json", dirs: deployDirs},
 	{name: "kusto-microsoft_xdr-arm-preview", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "--arm-api-version", "2025-07-01-preview"}, ext: "json", dirs: []string{"windows/image_load"}},
 	{name: "kusto-microsoft_xdr-defender_detection", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "defender_detection"}, ext: "json", dirs: deployDirs},
+	{name: "splunk-splunk_windows", args: []string{"-t", "splunk", "-p", "splunk_windows"}, ext: "spl", skip: nonRuleDirs},
+	{name: "splunk-splunk_windows-savedsearches", args: []string{"-t", "splunk", "-p", "splunk_windows", "-f", "savedsearches"}, ext: "conf",
+		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation"}},
+	{name: "splunk-splunk_windows+splunk_sysmon_acceleration", args: []string{"-t", "splunk", "-p", "splunk_windows", "-p", "splunk_sysmon_acceleration"}, ext: "spl",
+		dirs: []string{"windows/sysmon", "windows/builtin"}},
+	{name: "splunk-splunk_cim", args: []string{"-t", "splunk", "-p", "splunk_cim"}, ext: "spl", skip: nonRuleDirs},
+	{name: "splunk-splunk_cim-data_model", args: []string{"-t", "splunk", "-p", "splunk_cim", "-f", "data_model"}, ext: "spl", skip: nonRuleDirs},
 }
 
 func TestGolden(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
+	"github.com/sigma2kql/sigma2kql/backends/splunk"
 )
 
 // Exit statuses.
@@ -47,6 +48,8 @@ type target struct {
 var targets = []target{
 	{name: "kusto", aliases: []string{"kql"}, description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
 		new: func(o backends.Options) backends.Backend { return kql.New(o) }, ext: "kql"},
+	{name: "splunk", description: "Splunk SPL: searches, savedsearches.conf alerts and tstats data model searches",
+		new: func(o backends.Options) backends.Backend { return splunk.New(o) }, needsPipe: true, ext: "spl"},
 }
 
 func findTarget(name string) (*target, error) {

@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/parser"
+)
+
+func applySrc(t *testing.T, pipe, rule string) (*Result, error) {
+	t.Helper()
+	p, err := Load("p.yml", []byte(pipe), nil)
+	if err != nil {
+		t.Fatalf("pipeline: %v", err)
+	}
+	f, err := parser.ParseFile("rule.yml", []byte(rule))
+	if err != nil {
+		t.Fatalf("rule: %v", err)
+	}
+	return Apply([]*Pipeline{p}, f.Docs[0].(*ast.Rule), Options{})
+}
+
+const fieldsRule = `title: T
+logsource: {product: windows, category: process_creation}
+detection:
+    sel:
+        Image: x
+        CommandLine|fieldref: ParentCommandLine
+    condition: sel
+fields: [Image, ProcessId, CommandLine, User]
+`
+
+// A field mapping renames the rule's fields list like the items: one to
+// several, and not twice under unmapped_only.
+func TestMapFieldsRenamesFieldsList(t *testing.T) {
+	res, err := applySrc(t, `transformations:
+  - type: map_fields
+    mapping: {Image: FolderPath, ProcessId: ProcessId, User: [AccountName, AccountDomain]}
+  - type: map_fields
+    unmapped_only: true
+    mapping: {ProcessId: InitiatingProcessId, CommandLine: ProcessCommandLine, ParentCommandLine: ParentCmd}
+`, fieldsRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(res.Rule.Fields, ","), "FolderPath,ProcessId,ProcessCommandLine,AccountName,AccountDomain"; got != want {
+		t.Errorf("fields = %s, want %s", got, want)
+	}
+}
+
+// allow_fields also checks the fields that values refer to, and names a
+// keyword as such.
+func TestAllowFields(t *testing.T) {
+	pipe := `transformations:
+  - type: allow_fields
+    allow: [Image, CommandLine]
+    message: "%q is not in the data model"
+`
+	_, err := applySrc(t, pipe, fieldsRule)
+	if err == nil || !strings.Contains(err.Error(), `"ParentCommandLine" is not in the data model`) {
+		t.Errorf("got %v, want an error about the referenced field", err)
+	}
+	_, err = applySrc(t, pipe, `title: T
+logsource: {product: windows, category: process_creation}
+detection:
+    keywords: [x]
+    condition: keywords
+`)
+	if err == nil || !strings.Contains(err.Error(), "a keyword (a value without a field) is not in the data model") {
+		t.Errorf("got %v, want an error about the keyword", err)
+	}
+}
