@@ -269,7 +269,9 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 				pieces = append(pieces, part.Text)
 			}
 		}
-		if len(pieces) == 0 {
+		if len(pieces) == 0 || s.EndsWith(ast.WildcardSingle) {
+			// A value ending with "?" (as in "*1?") stays a regular
+			// expression, as in the reference.
 			p.match(m)
 			continue
 		}
