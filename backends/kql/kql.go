@@ -370,6 +370,15 @@ func (p *printer) match(m *backends.Match) {
 		}
 		p.b.WriteString(fn + "(" + f + ", " + quote(v.Network) + ")")
 	case *ast.Compare:
+		if kind == text {
+			// Numbers kept in a string column (ASIM process IDs):
+			// compare them as numbers.
+			conv := "tolong("
+			if strings.ContainsAny(v.Number.Text, ".eE") {
+				conv = "todouble("
+			}
+			f = conv + f + ")"
+		}
 		p.b.WriteString(f + " " + v.Op.String() + " " + v.Number.Text)
 	case *ast.Regex:
 		pat := v.Pattern
