@@ -30,6 +30,14 @@ var nonRuleDirs = []string{"pipelines", "filters", "correlations", "placeholders
 
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-sentinel_asim", args: []string{"-t", "kusto", "-p", "sentinel_asim"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-azure_monitor", args: []string{"-t", "kusto", "-p", "azure_monitor"}, ext: "kql", skip: nonRuleDirs},
+	// A table override keeps the field mapping of that table.
+	{name: "kusto-azure_monitor-signinlogs", args: []string{"-t", "kusto", "-p", "azure_monitor", "-O", "query_table=SigninLogs"}, ext: "kql", dirs: []string{"cloud/azure"}},
+	// A user pipeline alone, and given after a built-in one: it runs first
+	// (priority 0), so its table and field names win.
+	{name: "kusto-my_table", args: []string{"-t", "kusto", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
+	{name: "kusto-microsoft_xdr-my_table", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
 }
 
 func TestGolden(t *testing.T) {
