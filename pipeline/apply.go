@@ -66,6 +66,24 @@ func Sort(ps []*Pipeline) []*Pipeline {
 	return out
 }
 
+// QueryTable returns the table that a run sets for every rule, or "": the
+// -O query_table option, else the query_table of the first pipeline (in
+// run order) that has one. It is set before any pipeline runs, so a
+// pipeline's query_table wins over the table selection of every pipeline,
+// whatever their priorities, and each pipeline's mappings for that table
+// apply.
+func QueryTable(ps []*Pipeline, opt Options) string {
+	if opt.QueryTable != "" {
+		return opt.QueryTable
+	}
+	for _, p := range ps {
+		if p.QueryTable != "" {
+			return p.QueryTable
+		}
+	}
+	return ""
+}
+
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
@@ -75,18 +93,13 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 		opt:     opt,
 	}
 	x.rule = x.res.Rule
-	if opt.QueryTable != "" {
-		x.res.Table = opt.QueryTable
-	}
+	x.res.Table = QueryTable(ps, opt)
 	if len(opt.Vars) > 0 {
 		// Values given on the command line resolve placeholders before
 		// any pipeline runs, whatever the pipelines.
 		x.placeholders(&Pipeline{}, &Transformation{Type: "placeholders"})
 	}
 	for _, p := range ps {
-		if p.QueryTable != "" && x.res.Table == "" {
-			x.res.Table = p.QueryTable
-		}
 		if p.Query != "" {
 			x.res.Query = p.Query
 		}

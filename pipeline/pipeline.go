@@ -316,26 +316,29 @@ var transformationTypes = map[string]string{
 	"placeholders":      "resolve %placeholders% of the expand modifier from vars",
 }
 
-var whenKeys = map[string]bool{"category": true, "category_not": true, "product": true, "service": true, "table": true, "table_not": true, "applied": true, "not_applied": true, "tag": true}
-
-var lineRx = regexp.MustCompile(`line (\d+): (.*)`)
+var (
+	lineRx    = regexp.MustCompile(`line (\d+): (.*)`)
+	unknownRx = regexp.MustCompile(`field (\S+) not found in type pipeline\.(\w+)`)
+	typeRx    = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)")
+)
 
 func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (*Pipeline, error) {
 	var errs ast.ErrorList
 	pos := func(n *yaml.Node) ast.Pos { return ast.Pos{Filename: filename, Line: n.Line, Column: n.Column} }
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		return nil, yamlErrors(filename, nil, err)
+	}
 	var f fileFormat
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, m := range te.Errors {
-				errs.Add(yamlErrPos(filename, m), fieldHint(yamlErrMsg(m)))
-			}
-		} else {
-			errs.Add(yamlErrPos(filename, err.Error()), "invalid YAML: "+yamlErrMsg(err.Error()))
+		if !errors.As(err, &te) {
+			return nil, yamlErrors(filename, &root, err)
 		}
-		return nil, errs
+		// The rest of the file was decoded: report its problems too.
+		errs = append(errs, yamlErrors(filename, &root, err)...)
 	}
 	p := &Pipeline{
 		Name:        f.Name,
@@ -390,17 +393,43 @@ func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (
 		t.pipeline = p
 		p.Transformations = append(p.Transformations, t)
 	}
+	errs.Sort()
 	return p, errs.Err()
 }
 
-func yamlErrPos(filename, msg string) ast.Pos {
-	if m := lineRx.FindStringSubmatch(msg); m != nil {
-		l, _ := strconv.Atoi(m[1])
-		return ast.Pos{Filename: filename, Line: l, Column: 1}
+// yamlErrors turns an error of yaml.v3 into positioned errors. yaml.v3
+// gives only the line of a problem; the column is that of the node on that
+// line that the message is about (an unknown key, a value of the wrong
+// type), looked up in root.
+func yamlErrors(filename string, root *yaml.Node, err error) ast.ErrorList {
+	var errs ast.ErrorList
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	syntax := !errors.As(err, &te)
+	if !syntax {
+		msgs = te.Errors
 	}
-	return ast.Pos{Filename: filename}
+	for _, m := range msgs {
+		pos := ast.Pos{Filename: filename}
+		msg := strings.TrimPrefix(m, "yaml: ")
+		if sm := lineRx.FindStringSubmatch(m); sm != nil {
+			pos.Line, _ = strconv.Atoi(sm[1])
+			pos.Column = 1
+			msg = sm[2]
+		}
+		if syntax {
+			errs.Add(pos, "invalid YAML: "+msg)
+			continue
+		}
+		if c := column(root, pos.Line, msg); c > 0 {
+			pos.Column = c
+		}
+		errs.Add(pos, typeHint(fieldHint(msg)))
+	}
+	return errs
 }
 
+// yamlErrMsg is a yaml.v3 message without its "yaml: line N:" prefix.
 func yamlErrMsg(msg string) string {
 	if m := lineRx.FindStringSubmatch(msg); m != nil {
 		return m[2]
@@ -408,17 +437,80 @@ func yamlErrMsg(msg string) string {
 	return strings.TrimPrefix(msg, "yaml: ")
 }
 
+// column finds the column of the node on line that msg (a yaml.v3 message)
+// is about: the unknown key it names, the value it quotes, or the mapping
+// or list it complains about. It returns 0 if there is none.
+func column(root *yaml.Node, line int, msg string) int {
+	if root == nil || line == 0 {
+		return 0
+	}
+	value, kind := "", yaml.Kind(0)
+	if sm := unknownRx.FindStringSubmatch(msg); sm != nil {
+		value, kind = sm[1], yaml.ScalarNode
+	} else if sm := typeRx.FindStringSubmatch(msg); sm != nil {
+		switch sm[1] {
+		case "map":
+			kind = yaml.MappingNode
+		case "seq":
+			kind = yaml.SequenceNode
+		default:
+			value, kind = sm[2], yaml.ScalarNode
+		}
+	}
+	var find func(n *yaml.Node) int
+	find = func(n *yaml.Node) int {
+		if n.Line == line && n.Kind == kind && (kind != yaml.ScalarNode || n.Value == value) {
+			return n.Column
+		}
+		for _, c := range n.Content {
+			if c := find(c); c > 0 {
+				return c
+			}
+		}
+		return 0
+	}
+	return find(root)
+}
+
+// typeHint rewrites yaml.v3's messages about values of the wrong type.
+func typeHint(msg string) string {
+	sm := typeRx.FindStringSubmatch(msg)
+	if sm == nil {
+		return msg
+	}
+	target := strings.TrimPrefix(sm[3], "*")
+	want := map[string]string{
+		"int": "a whole number", "int64": "a whole number", "string": "a string", "bool": "true or false",
+		"[]string": "a list of strings", "[]int64": "a list of whole numbers",
+	}[target]
+	if want == "" {
+		want = "a mapping"
+		if strings.HasPrefix(target, "[]") {
+			want = "a list"
+		}
+	}
+	got := map[string]string{"str": "the string", "int": "the number", "float": "the number", "bool": "the value",
+		"map": "a mapping", "seq": "a list", "null": "an empty value"}[sm[1]]
+	if got == "" {
+		got = "a value of type " + sm[1]
+	}
+	if sm[2] != "" && sm[1] != "null" {
+		got += fmt.Sprintf(" %q", sm[2])
+	}
+	return "expected " + want + ", not " + got
+}
+
 // fieldHint rewrites yaml.v3's messages about unknown keys.
 func fieldHint(msg string) string {
-	if m := regexp.MustCompile(`field (\S+) not found in type pipeline\.(\w+)`).FindStringSubmatch(msg); m != nil {
+	if m := unknownRx.FindStringSubmatch(msg); m != nil {
 		var keys []string
 		switch m[2] {
 		case "fileFormat":
-			keys = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
+			keys = fileKeys
 		case "transformFormat":
-			keys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
+			keys = transformKeys
 		case "RuleCond":
-			keys = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
+			keys = condKeys
 		}
 		out := fmt.Sprintf("unknown key %q", m[1])
 		if s := suggest.Nearest(m[1], keys); s != "" {
@@ -431,32 +523,49 @@ func fieldHint(msg string) string {
 	return msg
 }
 
+// The keys of a pipeline file, of a transformation and of its when.
+var (
+	fileKeys      = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
+	transformKeys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
+	condKeys      = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
+)
+
+// unknownKeys reports the keys of the mapping n that are not in known.
+func unknownKeys(filename string, n *yaml.Node, known []string, typ string) ast.ErrorList {
+	var errs ast.ErrorList
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !contains(known, k.Value) {
+			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.%s", k.Value, typ)))
+		}
+	}
+	return errs
+}
+
 func transformation(filename string, n *yaml.Node) (*Transformation, error) {
 	pos := ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}
 	var raw transformFormat
 	var errs ast.ErrorList
 	if err := n.Decode(&raw); err != nil {
-		errs.Add(pos, "invalid transformation: "+yamlErrMsg(err.Error()))
-		return nil, errs
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			errs.Add(pos, "invalid transformation: "+yamlErrMsg(err.Error()))
+			return nil, errs
+		}
+		errs = append(errs, yamlErrors(filename, n, err)...)
 	}
-	// Unknown keys: n.Decode does not check them, so look ourselves.
-	known := map[string]bool{}
-	for _, k := range []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"} {
-		known[k] = true
-	}
+	// Unknown keys: n.Decode does not check them, so look ourselves, in
+	// when too (a misspelt test would silently hold for every rule).
+	errs = append(errs, unknownKeys(filename, n, transformKeys, "transformFormat")...)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !known[k.Value] {
-			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.transformFormat", k.Value)))
-		}
-		if w := n.Content[i+1]; k.Value == "when" && w.Kind == yaml.MappingNode {
-			for j := 0; j+1 < len(w.Content); j += 2 {
-				if wk := w.Content[j]; !whenKeys[wk.Value] {
-					errs.Add(ast.Pos{Filename: filename, Line: wk.Line, Column: wk.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.RuleCond", wk.Value)))
-				}
-			}
+		if n.Content[i].Value == "when" {
+			errs = append(errs, unknownKeys(filename, n.Content[i+1], condKeys, "RuleCond")...)
 		}
 	}
+	badKeys := len(errs) > 0
 	t := &Transformation{
 		ID: raw.ID, Type: raw.Type, When: raw.When, Pos: pos, Fields: raw.Fields,
 		UnmappedOnly: raw.UnmappedOnly, Prefix: raw.Prefix, Replacement: raw.Replacement,
@@ -546,6 +655,9 @@ func transformation(filename string, n *yaml.Node) (*Transformation, error) {
 		"values": t.ValueMap != nil, "prefix": t.Prefix != "", "algorithms": len(t.Algorithms) > 0,
 		"value": raw.Value.Kind != 0, "key": t.Key != "", "message": t.Message != "", "allow": len(t.Allow) > 0}
 	for _, req := range required[t.Type] {
+		if badKeys {
+			break // a misspelt key is the likelier cause: reported above
+		}
 		ok := false
 		for _, alt := range strings.Split(req, "|") {
 			ok = ok || have[alt]

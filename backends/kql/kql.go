@@ -306,7 +306,9 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 				pieces = append(pieces, part.Text)
 			}
 		}
-		if len(pieces) == 0 {
+		if len(pieces) == 0 || s.EndsWith(ast.WildcardSingle) {
+			// A value ending with "?" (as in "*1?") stays a regular
+			// expression, as in the reference.
 			p.match(m)
 			continue
 		}
@@ -405,6 +407,15 @@ func (p *printer) match(m *backends.Match) {
 		}
 		p.b.WriteString(fn + "(" + f + ", " + quote(v.Network) + ")")
 	case *ast.Compare:
+		if kind == text {
+			// Numbers kept in a string column (ASIM process IDs):
+			// compare them as numbers.
+			conv := "tolong("
+			if strings.ContainsAny(v.Number.Text, ".eE") {
+				conv = "todouble("
+			}
+			f = conv + f + ")"
+		}
 		p.b.WriteString(f + " " + v.Op.String() + " " + v.Number.Text)
 	case *ast.Regex:
 		pat := v.Pattern

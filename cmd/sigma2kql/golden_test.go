@@ -52,6 +52,14 @@ var suites = []suite{
 		dirs: []string{"windows/sysmon", "windows/builtin"}},
 	{name: "splunk-splunk_cim", args: []string{"-t", "splunk", "-p", "splunk_cim"}, ext: "spl", skip: nonRuleDirs},
 	{name: "splunk-splunk_cim-data_model", args: []string{"-t", "splunk", "-p", "splunk_cim", "-f", "data_model"}, ext: "spl", skip: nonRuleDirs},
+	{name: "kusto-sentinel_asim", args: []string{"-t", "kusto", "-p", "sentinel_asim"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-azure_monitor", args: []string{"-t", "kusto", "-p", "azure_monitor"}, ext: "kql", skip: nonRuleDirs},
+	// A table override keeps the field mapping of that table.
+	{name: "kusto-azure_monitor-signinlogs", args: []string{"-t", "kusto", "-p", "azure_monitor", "-O", "query_table=SigninLogs"}, ext: "kql", dirs: []string{"cloud/azure"}},
+	// A user pipeline alone, and given after a built-in one: it runs first
+	// (priority 0), so its table and field names win.
+	{name: "kusto-my_table", args: []string{"-t", "kusto", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
+	{name: "kusto-microsoft_xdr-my_table", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
 }
 
 func TestGolden(t *testing.T) {

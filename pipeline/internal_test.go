@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/parser"
+)
+
+func TestBuiltins(t *testing.T) {
+	p := Builtin("microsoft_xdr")
+	if p == nil || Builtin("microsoft_365_defender") != p {
+		t.Fatal("microsoft_xdr or its alias is missing")
+	}
+	if p.Priority != 10 || p.Schema["DeviceProcessEvents"] == nil || p.Tables == nil {
+		t.Errorf("microsoft_xdr: priority %d, schema %v, tables %v", p.Priority, p.Schema != nil, p.Tables != nil)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"name: x\ntransformations:\n  - type: map_feilds\n    mapping: {A: B}\n", `p.yml:3:5: unknown transformation type "map_feilds", did you mean "map_fields"?`},
+		{"name: x\ntransformations:\n  - type: map_fields\n    mapings: {A: B}\n", `p.yml:4:5: unknown key "mapings", did you mean "mapping"?`},
+		{"name: x\ntransformations:\n  - type: drop_fields\n", `p.yml:3:5: transformation drop_fields needs fields`},
+		{"name: x\nquery_tabel: T\n", `p.yml:2:1: unknown key "query_tabel", did you mean "query_table"?`},
+		{"name: x\ntransformations:\n  - type: map_fields\n    mapping: {A: {B: C}}\n", `p.yml:4:18: mapping of A must be a field name or a list of field names`},
+		{"name: [x\n", `p.yml:1:1: invalid YAML: did not find expected ',' or ']'`},
+		{"name: x\ntransformations:\n  - type: map_fields\n    when: {categroy: x}\n    mapping: {A: B}\n", `p.yml:4:12: unknown key "categroy", did you mean "category"?`},
+	}
+	for _, tt := range tests {
+		_, err := Load("p.yml", []byte(tt.src), nil)
+		if err == nil {
+			t.Errorf("%q: no error", tt.src)
+			continue
+		}
+		if got := strings.Split(err.Error(), " (and ")[0]; got != tt.want {
+			t.Errorf("%q:\n got  %s\n want %s", tt.src, got, tt.want)
+		}
+	}
+}
+
+func rule(t *testing.T, src string) *ast.Rule {
+	t.Helper()
+	f, err := parser.ParseFile("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Docs[0].(*ast.Rule)
+}
+
+func fields(r *ast.Rule) []string {
+	var out []string
+	for _, s := range r.Detection.Searches {
+		ast.FieldMatches(s.Body, func(fm *ast.FieldMatch) { out = append(out, fm.Field) })
+	}
+	return out
+}
+
+func TestTableSelection(t *testing.T) {
+	xdr := Builtin("microsoft_xdr")
+	tests := []struct {
+		logsource, detection, want string
+	}{
+		{"category: process_creation", "s: {Image: x}", "DeviceProcessEvents"},
+		{"service: security", "selection: {EventID: 4624, LogonType: 3}", "DeviceLogonEvents"},
+		{"service: security", "selection: {EventID: [4720, 4663]}", "DeviceRegistryEvents"}, // 4720 has no table, 4663 is registry first
+		{"service: security", "sel: {EventID: '4688'}", "DeviceProcessEvents"},
+		{"service: security", "event: {EventID: 4688}", ""}, // only sel* searches are scanned
+		{"category: dns_query", "s: {QueryName: x}", ""},    // a category without a table ends the search
+	}
+	for _, tt := range tests {
+		det := tt.detection
+		name := strings.SplitN(det, ":", 2)[0]
+		r := rule(t, "title: t\nlogsource: {"+tt.logsource+"}\ndetection: {"+det+", condition: "+name+"}\n")
+		res, err := Apply([]*Pipeline{xdr}, r, Options{})
+		got := ""
+		if err == nil {
+			got = res.Table
+		}
+		if got != tt.want {
+			t.Errorf("%s / %s: table %q (err %v), want %q", tt.logsource, tt.detection, got, err, tt.want)
+		}
+	}
+}
+
+// TestUserPipelineFirst checks the documented order: a file without a
+// priority runs before the built-in pipeline, so its table and field
+// names win whatever the command-line order.
+func TestUserPipelineFirst(t *testing.T) {
+	user, err := Load("my.yml", []byte("name: my\nquery_table: MyTable_CL\ntransformations:\n  - type: map_fields\n    mapping: {Image: ProcessPath}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rule(t, "title: t\nlogsource: {category: process_creation}\ndetection: {s: {Image: x, CommandLine: y}, condition: s}\n")
+	for _, order := range [][]*Pipeline{{Builtin("microsoft_xdr"), user}, {user, Builtin("microsoft_xdr")}} {
+		res, err := Apply(Sort(order), r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(fields(res.Rule), ","); res.Table != "MyTable_CL" || got != "ProcessPath,InitiatingProcessCommandLine" {
+			t.Errorf("table %s, fields %s", res.Table, got)
+		}
+	}
+	if got := fields(r); strings.Join(got, ",") != "Image,CommandLine" {
+		t.Errorf("Apply changed the input rule: %v", got)
+	}
+}
+
+func TestRegistryReparse(t *testing.T) {
+	r := rule(t, "title: t\nlogsource: {category: registry_set}\ndetection:\n  s:\n    TargetObject|startswith: 'HKLM\\SOFTWARE\\'\n  condition: s\n")
+	res, err := Apply([]*Pipeline{Builtin("microsoft_xdr")}, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	ast.FieldMatches(res.Rule.Detection.Searches[0].Body, func(fm *ast.FieldMatch) { got = fm.Values[0].(*ast.String).Text() })
+	// The reference's quirk: the backslash before the wildcard is lost and
+	// the wildcard becomes a literal star.
+	if want := `HKEY_LOCAL_MACHINE\SOFTWARE\*`; got != want {
+		t.Errorf("value %q, want %q", got, want)
+	}
+}
