@@ -121,3 +121,15 @@ func TestRegistryReparse(t *testing.T) {
 		t.Errorf("value %q, want %q", got, want)
 	}
 }
+
+// TestWhenScalar checks that a when test accepts one value as well as a list.
+func TestWhenScalar(t *testing.T) {
+	p, err := Load("w.yml", []byte("name: w\ntransformations:\n  - type: set_table\n    when: {category: process_creation, product: [windows, linux]}\n    value: T\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.Transformations[0].When
+	if len(w.Category) != 1 || w.Category[0] != "process_creation" || len(w.Product) != 2 {
+		t.Errorf("when = %+v", w)
+	}
+}

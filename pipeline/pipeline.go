@@ -148,15 +148,32 @@ func (m *Mapping) Lookup(field string) ([]string, bool) {
 // A RuleCond restricts a transformation to some rules. Every listed test
 // must hold; each test holds when one of its values matches.
 type RuleCond struct {
-	Category    []string `yaml:"category"`
-	CategoryNot []string `yaml:"category_not"`
-	Product     []string `yaml:"product"`
-	Service     []string `yaml:"service"`
-	Table       []string `yaml:"table"`
-	TableNot    []string `yaml:"table_not"`
-	Applied     []string `yaml:"applied"`
-	NotApplied  []string `yaml:"not_applied"`
-	Tag         []string `yaml:"tag"`
+	Category    NameList `yaml:"category"`
+	CategoryNot NameList `yaml:"category_not"`
+	Product     NameList `yaml:"product"`
+	Service     NameList `yaml:"service"`
+	Table       NameList `yaml:"table"`
+	TableNot    NameList `yaml:"table_not"`
+	Applied     NameList `yaml:"applied"`
+	NotApplied  NameList `yaml:"not_applied"`
+	Tag         NameList `yaml:"tag"`
+}
+
+// A NameList is a list of names written in YAML as a list or as one name.
+type NameList []string
+
+// UnmarshalYAML accepts a scalar as a list of one.
+func (n *NameList) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		*n = NameList{v.Value}
+		return nil
+	}
+	var l []string
+	if err := v.Decode(&l); err != nil {
+		return err
+	}
+	*n = l
+	return nil
 }
 
 // ----------------------------------------------------------------------------
