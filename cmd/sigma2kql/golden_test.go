@@ -49,7 +49,7 @@ var suites = []suite{
 	// The seed rule with the Sigma filters of its false-positive scenarios.
 	{name: "splunk-splunk_windows-filters", args: []string{"-t", "splunk", "-p", "splunk_windows", "--filter", "rules/filters"}, ext: "spl", dirs: []string{"windows/image_load"}},
 	{name: "splunk-splunk_windows-savedsearches", args: []string{"-t", "splunk", "-p", "splunk_windows", "-f", "savedsearches"}, ext: "conf",
-		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation"}},
+		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation", "correlations"}},
 	{name: "splunk-splunk_windows+splunk_sysmon_acceleration", args: []string{"-t", "splunk", "-p", "splunk_windows", "-p", "splunk_sysmon_acceleration"}, ext: "spl",
 		dirs: []string{"windows/sysmon", "windows/builtin"}},
 	{name: "splunk-splunk_cim", args: []string{"-t", "splunk", "-p", "splunk_cim"}, ext: "spl", skip: nonRuleDirs},
