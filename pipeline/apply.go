@@ -36,27 +36,53 @@ type Result struct {
 // this rule, for fields that the rule does not test itself (correlation
 // group-by fields, aliases). A name mapped to several fields gets the first.
 func (r *Result) MapField(name string) string {
-	x := &run{rule: r.Rule, res: r, mapped: map[*ast.FieldMatch]bool{}, applied: r.applied}
-	fm := &ast.FieldMatch{Field: name}
+	f, _ := r.field(name, ast.Pos{}, false)
+	return f
+}
+
+// CheckField is MapField, and also applies the steps that check field
+// names (allow_fields, validate_fields) as they would check an item of the
+// rule that tests the field: the error, at pos, says why a pipeline does
+// not accept the field in this rule.
+func (r *Result) CheckField(name string, pos ast.Pos) (string, error) {
+	return r.field(name, pos, true)
+}
+
+func (r *Result) field(name string, pos ast.Pos, check bool) (string, error) {
+	fm := &ast.FieldMatch{KeyPos: pos, Field: name}
+	rule := *r.Rule
+	rule.Detection = &ast.Detection{Searches: []*ast.Search{{NamePos: pos, Name: "field", Body: fm}}}
+	x := &run{rule: &rule, res: r, mapped: map[*ast.FieldMatch]bool{}, applied: r.applied}
 	for _, p := range r.pipelines {
 		for _, t := range p.Transformations {
-			if t.Type != "map_fields" || !x.holds(t.When) {
+			if !x.holds(t.When) {
 				continue
 			}
-			m := t.Mapping
-			if t.TableMapping != nil {
-				m = t.TableMapping[r.Table]
-			}
-			if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
-				continue
-			}
-			if to, ok := m.Lookup(fm.Field); ok {
-				fm.Field = to[0]
-				x.mapped[fm] = true
+			switch t.Type {
+			case "map_fields":
+				m := t.Mapping
+				if t.TableMapping != nil {
+					m = t.TableMapping[r.Table]
+				}
+				if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
+					continue
+				}
+				if to, ok := m.Lookup(fm.Field); ok {
+					fm.Field = to[0]
+					x.mapped[fm] = true
+				}
+			case "allow_fields":
+				if check {
+					x.allowFields(t)
+				}
+			case "validate_fields":
+				if check {
+					x.validateFields(p, t)
+				}
 			}
 		}
 	}
-	return fm.Field
+	return fm.Field, x.errs.Err()
 }
 
 // Sort orders pipelines for a run: by priority, then in the given order.

@@ -71,3 +71,38 @@ detection:
 		t.Errorf("got %v, want an error about the keyword", err)
 	}
 }
+
+// CheckField maps a field as MapField does and applies the field checks
+// that hold for the rule, at the position given; MapField does not check.
+func TestCheckField(t *testing.T) {
+	pipe := `transformations:
+  - type: allow_fields
+    when: {category: [process_creation]}
+    allow: [Image, User]
+    message: "%q is not in the data model"
+  - type: map_fields
+    mapping: {User: Processes.user}
+`
+	res, err := applySrc(t, pipe, `title: T
+logsource: {product: windows, category: process_creation}
+detection:
+    sel: {Image: x}
+    condition: sel
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := ast.Pos{Filename: "c.yml", Line: 3, Column: 5}
+	if got, err := res.CheckField("User", pos); got != "Processes.user" || err != nil {
+		t.Errorf("CheckField(User) = %q, %v", got, err)
+	}
+	if got, err := res.CheckField("DeviceName", pos); got != "DeviceName" || err == nil || err.Error() != `c.yml:3:5: "DeviceName" is not in the data model` {
+		t.Errorf("CheckField(DeviceName) = %q, %v", got, err)
+	}
+	if got := res.MapField("DeviceName"); got != "DeviceName" {
+		t.Errorf("MapField(DeviceName) = %q", got)
+	}
+	if len(res.Rule.Detection.Searches) != 1 {
+		t.Errorf("the rule changed: %d searches", len(res.Rule.Detection.Searches))
+	}
+}

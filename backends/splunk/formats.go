@@ -23,27 +23,23 @@ const (
 // 3 warning, 4 error, 5 severe, 6 fatal.
 var severities = map[string]int{"informational": 2, "low": 3, "medium": 4, "high": 5, "critical": 6}
 
-// stanza returns the savedsearches.conf stanza of one search: the one of
-// the reference (name, description, search) and the settings that make
-// Splunk run it on a schedule as an alert that fires when the search finds
-// an event. A value of several lines continues each line with a
-// backslash.
-func (b *Backend) stanza(r *ast.Rule, s *search) string {
-	lines := s.lines()
-	if t := table(r.Fields, ""); t != "" {
-		lines = append(lines, t)
-	}
+// stanza returns the savedsearches.conf stanza of one search, given as
+// its lines, of a rule or correlation: the settings of the reference
+// (name, description, search) and those that make Splunk run it on a
+// schedule as an alert that fires when the search finds an event. A value
+// of several lines continues each line with a backslash.
+func (b *Backend) stanza(m *ast.Meta, lines []string) string {
 	schedule := b.opts["cron_schedule"]
 	if schedule == "" {
 		schedule = defaultSchedule
 	}
 	var w strings.Builder
-	fmt.Fprintf(&w, "[%s]\n", stanzaName(r.Title))
-	fmt.Fprintf(&w, "description = %s\n", confValue(splitLines(r.Description)))
+	fmt.Fprintf(&w, "[%s]\n", stanzaName(m.Title))
+	fmt.Fprintf(&w, "description = %s\n", confValue(splitLines(m.Description)))
 	fmt.Fprintf(&w, "search = %s\n", confValue(lines))
 	fmt.Fprintf(&w, "cron_schedule = %s\n", confValue(splitLines(schedule)))
 	w.WriteString("enableSched = 1\n")
-	if sev, ok := severities[r.Level]; ok {
+	if sev, ok := severities[m.Level]; ok {
 		fmt.Fprintf(&w, "alert.severity = %d\n", sev)
 	}
 	w.WriteString("alert.track = 1\n")

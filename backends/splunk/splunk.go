@@ -45,28 +45,25 @@ func (b *Backend) Formats() []backends.Format {
 }
 
 // Convert returns one search per condition of the processed rule, in the
-// given format.
+// given format. The exclusions of the Sigma filters applied to the rule
+// are part of every search (see searches).
 func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error) {
 	r := res.Rule
-	if r.Detection == nil {
-		return nil, nil
+	ss, err := searches(res)
+	if err != nil {
+		return nil, err
 	}
 	var errs ast.ErrorList
 	var out []string
-	for _, c := range r.Detection.Conditions {
-		tree := backends.Resolve(r.Detection, c.Expr)
-		if backends.IsEmpty(tree) {
-			continue
-		}
-		s, err := compile(tree, orItems(r.Detection, c.Expr))
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
+	for _, s := range ss {
 		var q string
 		switch format {
 		case FormatSavedSearches:
-			q = b.stanza(r, s)
+			lines := s.lines()
+			if t := table(r.Fields, ""); t != "" {
+				lines = append(lines, t)
+			}
+			q = b.stanza(&r.Meta, lines)
 		case FormatDataModel:
 			q, err = dataModel(res, s)
 		default:
@@ -77,6 +74,49 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 			continue
 		}
 		out = append(out, q)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// searches returns the search of each condition of a processed rule; a
+// condition that the pipelines left empty has none. The conditions of the
+// Sigma filters applied to the rule exclude their matches from each
+// search, as "<condition> NOT (<filter condition>)": the search is that of
+// the condition "(condition) and not (filter 1) and not (filter 2) ...", so
+// that SPL precedence and the deferred forms of regular expressions and
+// field references (deferred.go) hold for the filters too. A filter that
+// the pipelines left empty excludes nothing.
+func searches(res *pipeline.Result) ([]*search, error) {
+	d := res.Rule.Detection
+	if d == nil {
+		return nil, nil
+	}
+	var excl []ast.Expr
+	for _, e := range d.Exclusions {
+		if backends.IsEmpty(backends.Resolve(d, e.Expr)) {
+			continue
+		}
+		excl = append(excl, &ast.Not{NotPos: e.FilterPos, X: &ast.Paren{LparenPos: e.Expr.Pos(), X: e.Expr}})
+	}
+	var errs ast.ErrorList
+	var out []*search
+	for _, c := range d.Conditions {
+		if backends.IsEmpty(backends.Resolve(d, c.Expr)) {
+			continue
+		}
+		x := c.Expr
+		if len(excl) > 0 {
+			x = &ast.And{OpPos: x.Pos(), X: append([]ast.Expr{&ast.Paren{LparenPos: x.Pos(), X: x}}, excl...)}
+		}
+		s, err := compile(backends.Resolve(d, x), orItems(d, x))
+		if err != nil {
+			errs.Append(err)
+			continue
+		}
+		out = append(out, s)
 	}
 	if len(errs) > 0 {
 		return nil, errs

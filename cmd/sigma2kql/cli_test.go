@@ -123,10 +123,21 @@ correlation:
 		t.Errorf("exit %d\nstdout %q\nwant   %q\nstderr %s", code, stdout, want, stderr)
 	}
 
+	// The same in SPL.
+	stdout, stderr, code = runCLI([]string{"convert", "-t", "splunk", "-p", "splunk_windows", dir}, ".")
+	want = "Image=\"*\\\\whoami.exe\"\n\n| bin _time span=5m\n| stats count as event_count by _time DeviceName\n\n| search event_count >= 3\n"
+	if code != 0 || stdout != want {
+		t.Errorf("splunk: exit %d\nstdout %q\nwant   %q\nstderr %s", code, stdout, want, stderr)
+	}
+
 	// Without the rule's file the reference cannot be resolved.
 	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "a_corr.yml")}, ".")
 	if code != 1 || !strings.Contains(stderr, `a_corr.yml:4:13: correlation references rule "whoami_run", which is not among the rules converted`) {
 		t.Errorf("missing reference: exit %d, stderr %q", code, stderr)
+	}
+	_, stderr, code = runCLI([]string{"convert", "-t", "splunk", "-p", "splunk_windows", filepath.Join(dir, "a_corr.yml")}, ".")
+	if code != 1 || !strings.Contains(stderr, `a_corr.yml:4:13: correlation references rule "whoami_run", which is not among the rules converted`) {
+		t.Errorf("splunk, missing reference: exit %d, stderr %q", code, stderr)
 	}
 
 	os.WriteFile(filepath.Join(dir, "c_cycle.yml"), []byte(`title: A

@@ -46,8 +46,10 @@ var suites = []suite{
 	{name: "kusto-microsoft_xdr-arm-preview", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "--arm-api-version", "2025-07-01-preview"}, ext: "json", dirs: []string{"windows/image_load"}},
 	{name: "kusto-microsoft_xdr-defender_detection", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "defender_detection"}, ext: "json", dirs: deployDirs},
 	{name: "splunk-splunk_windows", args: []string{"-t", "splunk", "-p", "splunk_windows"}, ext: "spl", skip: nonRuleDirs},
+	// The seed rule with the Sigma filters of its false-positive scenarios.
+	{name: "splunk-splunk_windows-filters", args: []string{"-t", "splunk", "-p", "splunk_windows", "--filter", "rules/filters"}, ext: "spl", dirs: []string{"windows/image_load"}},
 	{name: "splunk-splunk_windows-savedsearches", args: []string{"-t", "splunk", "-p", "splunk_windows", "-f", "savedsearches"}, ext: "conf",
-		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation"}},
+		dirs: []string{"windows/builtin", "windows/image_load", "windows/powershell", "windows/sysmon", "windows/process_creation", "correlations"}},
 	{name: "splunk-splunk_windows+splunk_sysmon_acceleration", args: []string{"-t", "splunk", "-p", "splunk_windows", "-p", "splunk_sysmon_acceleration"}, ext: "spl",
 		dirs: []string{"windows/sysmon", "windows/builtin"}},
 	{name: "splunk-splunk_cim", args: []string{"-t", "splunk", "-p", "splunk_cim"}, ext: "spl", skip: nonRuleDirs},

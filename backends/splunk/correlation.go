@@ -1,0 +1,442 @@
+package splunk
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
+)
+
+// A correlation search has three parts, a blank line between two, as in
+// the reference:
+//
+//	<the events of the referenced rules>
+//
+//	| bin _time span=5m
+//	| stats count as event_count by _time TargetUserName
+//
+//	| search event_count >= 10
+//
+// The events are the search of the one referenced rule, or, for several
+// rules, a multisearch of them in which each event gets the name of its rule
+// in event_type. A correlation that references correlations (a chain) uses
+// union instead, since multisearch only takes streaming searches and a
+// correlation ends in stats. Windows are fixed (bin _time), so events that
+// straddle two windows are not correlated, as in the reference.
+
+// ConvertCorrelation returns the SPL search of a correlation rule: a plain
+// search, or a savedsearches.conf stanza holding it. Tstats searches over a
+// data model (data_model) cannot hold a correlation.
+func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]string, error) {
+	if format == FormatDataModel {
+		return nil, ast.Errorf(c.Doc.DocPos, "the data_model format cannot hold correlation rules (a tstats search reads one data model, a correlation combines the events of several searches): convert them with -f default or -f savedsearches")
+	}
+	q, err := b.correlation(c)
+	if err != nil {
+		return nil, err
+	}
+	if format == FormatSavedSearches {
+		return []string{b.stanza(&c.Doc.Meta, strings.Split(q, "\n"))}, nil
+	}
+	return []string{q}, nil
+}
+
+// correlation returns the search of one correlation.
+func (b *Backend) correlation(c *backends.Correlation) (string, error) {
+	doc := c.Doc
+	span, err := binSpan(doc.Timespan)
+	if err != nil {
+		return "", ast.Errorf(doc.DocPos, "%v", err)
+	}
+	temporal := doc.Type == "temporal" || doc.Type == "temporal_ordered"
+	fields := append([]string(nil), doc.GroupBy...)
+	aggField := ""
+	if doc.Condition != nil && doc.Condition.Field != "" {
+		aggField = doc.Condition.Field
+		fields = append(fields, aggField)
+	}
+	names, renames, err := b.align(c, fields)
+	if err != nil {
+		return "", err
+	}
+
+	var subs []string
+	stream := true
+	for i, in := range c.Inputs {
+		q, err := b.input(in)
+		if err != nil {
+			return "", err
+		}
+		var tail strings.Builder
+		if temporal || len(c.Inputs) > 1 {
+			tail.WriteString(` | eval event_type=` + quoteText(in.Name))
+		}
+		tail.WriteString(renameCommands(renames[i]))
+		if len(c.Inputs) == 1 {
+			subs = append(subs, q+tail.String())
+			continue
+		}
+		if in.Rule == nil {
+			stream = false
+			q = withoutBlankLines(q)
+		}
+		if !strings.HasPrefix(q, "|") {
+			q = "search " + q
+		}
+		subs = append(subs, "[ "+q+tail.String()+" ]")
+	}
+	events := subs[0]
+	if len(subs) > 1 {
+		// multisearch runs streaming searches side by side; union also takes
+		// the results of correlations (appended like a subsearch).
+		cmd := "| multisearch"
+		if !stream {
+			cmd = "| union"
+		}
+		events = cmd + "\n" + strings.Join(subs, "\n")
+	}
+
+	by := "_time"
+	for _, g := range doc.GroupBy {
+		by += " " + quoteField(names[g])
+	}
+	bin := "| bin _time span=" + span
+	var agg, cond string
+	switch doc.Type {
+	case "event_count":
+		agg = bin + "\n| stats count as event_count by " + by
+		cond = condition("event_count", doc.Condition)
+	case "value_count", "value_sum", "value_avg", "value_median":
+		fn := map[string]string{"value_count": "dc", "value_sum": "sum", "value_avg": "avg", "value_median": "median"}[doc.Type]
+		agg = bin + "\n| stats " + fn + "(" + quoteField(names[aggField]) + ") as " + doc.Type + " by " + by
+		cond = condition(doc.Type, doc.Condition)
+	case "value_percentile":
+		// The share, in percent, that each value of the field has among the
+		// events of its group and window.
+		agg = bin +
+			"\n| eventstats count as group_events by " + by +
+			"\n| stats count as value_events max(group_events) as group_events by " + by + " " + quoteField(names[aggField]) +
+			"\n| eval value_percentile=100*value_events/group_events"
+		cond = condition("value_percentile", doc.Condition)
+	case "temporal":
+		if doc.Extended != nil {
+			agg = bin + "\n| stats values(event_type) as event_types by " + by
+			expr, err := extended(c, doc.Extended)
+			if err != nil {
+				return "", err
+			}
+			cond = "| search " + expr
+			break
+		}
+		agg = bin + "\n| stats dc(event_type) as event_type_count by " + by
+		cc := doc.Condition
+		if cc == nil {
+			cc = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
+		}
+		cond = condition("event_type_count", cc)
+	case "temporal_ordered":
+		if agg, cond, err = orderedAgg(c, bin, by); err != nil {
+			return "", err
+		}
+	default:
+		return "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to SPL", doc.Type)
+	}
+	q := events + "\n\n" + agg
+	if cond != "" {
+		q += "\n\n" + cond
+	}
+	return q, nil
+}
+
+// input returns the search of one referenced rule (with the exclusions of
+// its filters, without its fields' table command) or correlation.
+func (b *Backend) input(in *backends.CorrelationInput) (string, error) {
+	if in.Correlation != nil {
+		return b.correlation(in.Correlation)
+	}
+	ss, err := searches(in.Rule)
+	if err != nil {
+		return "", err
+	}
+	if len(ss) != 1 {
+		r := in.Rule.Rule
+		if len(ss) == 0 {
+			return "", ast.Errorf(rulePos(r), "rule %q has no search left after the pipelines (every item of its condition was dropped), so it cannot be part of a correlation", in.Ref)
+		}
+		return "", ast.Errorf(r.DocPos, "rule %q converts to %d searches; a rule in a correlation must convert to one", in.Ref, len(ss))
+	}
+	return strings.Join(ss[0].lines(), "\n"), nil
+}
+
+// align chooses the name that each field (group-by field, alias or
+// aggregated field) of correlation c has in the combined events, and the
+// renames that give each input's events that name. A field that every
+// input calls the same (the field mapping of their pipelines, as in
+// TargetUserName or Processes.user) keeps that name; an alias, or a field
+// that inputs call differently, takes the name written in the correlation.
+// A field that a rule's pipelines do not accept (splunk_cim's fields of a
+// data model) is an error.
+func (b *Backend) align(c *backends.Correlation, fields []string) (names map[string]string, renames [][]rename, err error) {
+	names = map[string]string{}
+	renames = make([][]rename, len(c.Inputs))
+	var errs ast.ErrorList
+	for _, f := range fields {
+		if _, done := names[f]; done {
+			continue
+		}
+		srcs := make([]string, len(c.Inputs))
+		same := true
+		for i, in := range c.Inputs {
+			src, err := b.sourceField(c.Doc, in, f)
+			errs.Append(err)
+			srcs[i] = src
+			same = same && src == srcs[0]
+		}
+		if same && !isAlias(c.Doc, f) && len(srcs) > 0 {
+			names[f] = srcs[0]
+			continue
+		}
+		names[f] = f
+		for i, src := range srcs {
+			if src != f {
+				renames[i] = append(renames[i], rename{src, f})
+			}
+		}
+	}
+	return names, renames, errs.Err()
+}
+
+// A rename gives a field of an input's events (src) its name in the
+// combined events (dst).
+type rename struct{ src, dst string }
+
+// renameCommands returns the commands that give one input's fields their
+// names in the combined events. A field that becomes several (one event
+// field for two names of the correlation) is copied with eval for all
+// but the last, which rename then moves.
+func renameCommands(renames []rename) string {
+	var evals, moves strings.Builder
+	for i, r := range renames {
+		later := false
+		for _, o := range renames[i+1:] {
+			later = later || o.src == r.src
+		}
+		if later {
+			evals.WriteString(" | eval " + quoteField(r.dst) + "=" + evalField(r.src))
+		} else {
+			moves.WriteString(" | rename " + quoteField(r.src) + " as " + quoteField(r.dst))
+		}
+	}
+	return evals.String() + moves.String()
+}
+
+func isAlias(doc *ast.Correlation, f string) bool {
+	for _, a := range doc.Aliases {
+		if a.Name == f {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceField returns the name of field (or alias) f in the events of one
+// input: a rule's field mapped by its pipelines, or the name that a
+// referenced correlation's results give it.
+func (b *Backend) sourceField(doc *ast.Correlation, in *backends.CorrelationInput, f string) (string, error) {
+	pos := doc.DocPos
+	for _, a := range doc.Aliases {
+		if a.Name != f {
+			continue
+		}
+		for _, af := range a.Fields {
+			if af.Rule == in.Ref || af.Rule == in.Name {
+				f, pos = af.Field, a.AliasPos
+				break
+			}
+		}
+		break
+	}
+	if in.Correlation != nil {
+		names, _, err := b.align(in.Correlation, in.Correlation.Doc.GroupBy)
+		if n, ok := names[f]; ok {
+			return n, err
+		}
+		return f, err
+	}
+	if in.Rule == nil {
+		return f, nil
+	}
+	name, err := in.Rule.CheckField(f, pos)
+	if list, ok := err.(ast.ErrorList); ok {
+		for i, e := range list {
+			list[i] = &ast.Error{Pos: e.Pos, Msg: fmt.Sprintf("correlation field %q in the events of rule %q: %s", f, in.Name, e.Msg)}
+		}
+	}
+	return name, err
+}
+
+// orderedAgg writes the aggregation of a temporal_ordered correlation: within
+// each window and group, the earliest event of the first rule, then the
+// earliest event of the second rule after it, and so on; a group matches
+// when the chain reaches the last rule. The time of each step is computed
+// over the group's events with eventstats; t1, t2, ... are the times of the
+// steps.
+func orderedAgg(c *backends.Correlation, bin, by string) (agg, cond string, err error) {
+	doc := c.Doc
+	n := len(c.Inputs)
+	if doc.Extended != nil {
+		return "", "", ast.Errorf(doc.DocPos, "a temporal_ordered correlation matches when its rules match in the order listed; a condition written as an expression over the rules is only allowed for temporal correlations")
+	}
+	if cc := doc.Condition; cc != nil && (len(cc.Ops) != 1 || cc.Ops[0].Op != "gte" || cc.Ops[0].Value.Text != strconv.Itoa(n)) {
+		return "", "", ast.Errorf(cc.CondPos, "a temporal_ordered correlation matches when all its %d rules match in order; other conditions are not supported", n)
+	}
+	var w strings.Builder
+	w.WriteString("| eval sigma_time=_time\n" + bin)
+	final := "| stats"
+	for i, in := range c.Inputs {
+		step := fmt.Sprintf("sigma_step%d", i+1)
+		test := "event_type=" + quoteText(in.Name)
+		if i > 0 {
+			prev := fmt.Sprintf("sigma_t%d", i)
+			test += " AND isnotnull(" + prev + ") AND sigma_time>" + prev
+		}
+		fmt.Fprintf(&w, "\n| eval %s=if(%s, sigma_time, null())", step, test)
+		if i < n-1 {
+			fmt.Fprintf(&w, "\n| eventstats min(%s) as sigma_t%d by %s", step, i+1, by)
+			final += fmt.Sprintf(" min(sigma_t%d) as t%d", i+1, i+1)
+		} else {
+			final += fmt.Sprintf(" min(%s) as t%d", step, i+1)
+		}
+	}
+	w.WriteString("\n" + final + " by " + by)
+	return w.String(), fmt.Sprintf("| search t%d=*", n), nil
+}
+
+// extended writes the extended condition of a temporal correlation, an
+// expression over the rule names, as a search over the names of the rules
+// that matched in the window and group (event_types). Like the reference,
+// "and" is written as three spaces.
+func extended(c *backends.Correlation, x ast.Expr) (string, error) {
+	name := map[string]string{}
+	var refs []string
+	for _, in := range c.Inputs {
+		name[in.Ref], name[in.Name] = in.Name, in.Name
+		refs = append(refs, in.Ref)
+	}
+	var errs ast.ErrorList
+	var b strings.Builder
+	var walk func(x ast.Expr, outer level)
+	join := func(xs []ast.Expr, sep string, own, outer level) {
+		if own > outer {
+			b.WriteByte('(')
+		}
+		for i, y := range xs {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			walk(y, own)
+		}
+		if own > outer {
+			b.WriteByte(')')
+		}
+	}
+	walk = func(x ast.Expr, outer level) {
+		switch x := x.(type) {
+		case *ast.Ident:
+			n, ok := name[x.Name]
+			if !ok {
+				errs.Addf(x.NamePos, "%q is not a rule of the correlation", x.Name)
+			}
+			b.WriteString("event_types=" + quoteText(n))
+		case *ast.Paren:
+			walk(x.X, outer)
+		case *ast.Not:
+			if levelNot > outer {
+				b.WriteByte('(')
+			}
+			b.WriteString("NOT ")
+			walk(x.X, levelNot)
+			if levelNot > outer {
+				b.WriteByte(')')
+			}
+		case *ast.And:
+			join(x.X, "   ", levelAnd, outer)
+		case *ast.Or:
+			join(x.X, " OR ", levelOr, outer)
+		case *ast.Of:
+			var xs []ast.Expr
+			for _, r := range refs {
+				if x.Them || ast.MatchPattern(x.Pattern, r) {
+					xs = append(xs, &ast.Ident{NamePos: x.OfPos, Name: r})
+				}
+			}
+			switch {
+			case len(xs) == 0:
+				errs.Addf(x.OfPos, "%q matches no rule of the correlation", x.Pattern)
+			case len(xs) == 1:
+				walk(xs[0], outer)
+			case x.All:
+				walk(&ast.And{X: xs}, outer)
+			default:
+				walk(&ast.Or{X: xs}, outer)
+			}
+		default:
+			errs.Addf(x.Pos(), "this condition cannot be converted to SPL")
+		}
+	}
+	walk(x, levelTop)
+	return b.String(), errs.Err()
+}
+
+// condition writes the threshold of a correlation on field col as a search
+// command, or "" without one. The two comparisons of a range are both
+// required (the search command's implied AND).
+func condition(col string, c *ast.CorrCond) string {
+	if c == nil || len(c.Ops) == 0 {
+		return ""
+	}
+	var terms []string
+	for _, op := range c.Ops {
+		switch op.Op {
+		case "eq":
+			// The search command compares with "=" ("==" is eval's).
+			terms = append(terms, col+"="+op.Value.Text)
+		default:
+			ops := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "neq": "!="}
+			terms = append(terms, col+" "+ops[op.Op]+" "+op.Value.Text)
+		}
+	}
+	return "| search " + strings.Join(terms, " ")
+}
+
+// binSpan converts a Sigma timespan (30s, 5m, 1h, 2d, 1w, 1M, 1y) into the
+// span of the bin command, where a month is "mon".
+func binSpan(s string) (string, error) {
+	if len(s) < 2 {
+		return "", fmt.Errorf("invalid timespan %q", s)
+	}
+	if n, err := strconv.Atoi(s[:len(s)-1]); err != nil || n <= 0 {
+		return "", fmt.Errorf("invalid timespan %q: expected a positive number and a unit", s)
+	}
+	switch s[len(s)-1] {
+	case 's', 'm', 'h', 'd', 'w', 'y':
+		return s, nil
+	case 'M':
+		return s[:len(s)-1] + "mon", nil
+	}
+	return "", fmt.Errorf("invalid timespan %q: the unit must be s, m, h, d, w, M or y", s)
+}
+
+// withoutBlankLines drops the empty lines of a search that becomes a
+// subsearch.
+func withoutBlankLines(q string) string {
+	var out []string
+	for _, l := range strings.Split(q, "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
