@@ -22,6 +22,9 @@ const (
 	// MaxDepth is the deepest nesting of YAML collections, and of
 	// parentheses in a condition, that is accepted.
 	MaxDepth = 200
+	// MaxAlternatives is the most values that the modifiers which turn one
+	// value into several (windash, base64offset) may add in one file.
+	MaxAlternatives = 100000
 	// maxAliasNodes bounds how many nodes YAML aliases may expand to.
 	maxAliasNodes = 100000
 )
@@ -59,6 +62,8 @@ type parser struct {
 	filename string
 	errs     ast.ErrorList
 	aliases  int // nodes visited through aliases
+
+	alternatives int // values added by modifiers that expand one value into several
 }
 
 func (p *parser) pos(line, col int) ast.Pos {
@@ -264,7 +269,7 @@ func kindName(n *yaml.Node) string {
 		case scalarNull:
 			return "null"
 		case scalarInt, scalarFloat:
-			return "the number " + n.Value
+			return "the number " + clip(n.Value)
 		case scalarBool:
 			return "the boolean " + n.Value
 		}

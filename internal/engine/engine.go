@@ -101,7 +101,7 @@ func (cfg *Config) file(in Input) []Result {
 			return []Result{{File: in.Name, Err: err}}
 		}
 	}
-	f, err := parser.ParseFile(in.Name, src)
+	f, err := parse(in.Name, src)
 	var out []Result
 	if err != nil {
 		out = append(out, Result{File: in.Name, Err: err})
@@ -112,6 +112,17 @@ func (cfg *Config) file(in Input) []Result {
 		out = append(out, res)
 	}
 	return out
+}
+
+// parse parses one file. A bug in the parser must cost that file, not the
+// batch.
+func parse(name string, src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = &ast.File{Name: name}, ast.Errorf(ast.Pos{Filename: name}, "internal error while parsing this file: %v (please report it)", r)
+		}
+	}()
+	return parser.ParseFile(name, src)
 }
 
 // Convert converts one document.
