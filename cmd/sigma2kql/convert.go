@@ -270,10 +270,12 @@ func collectInputs(o *convertOptions) ([]engine.Input, error) {
 			continue
 		}
 		var files []string
+		walkErrs := map[string]error{}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				// An unreadable directory: report it as a failed input.
 				files = append(files, path)
+				walkErrs[path] = err
 				return nil
 			}
 			if d.IsDir() {
@@ -284,8 +286,10 @@ func collectInputs(o *convertOptions) ([]engine.Input, error) {
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
 				// Symlinked files are read; symlinked directories are
-				// not followed, which also rules out loops.
-				if st, err := os.Stat(path); err != nil || st.IsDir() {
+				// not followed, which also rules out loops. A link that
+				// leads nowhere is reported as a failed input, not
+				// skipped in silence.
+				if st, err := os.Stat(path); err == nil && st.IsDir() {
 					return nil
 				}
 			}
@@ -299,7 +303,7 @@ func collectInputs(o *convertOptions) ([]engine.Input, error) {
 		for _, f := range files {
 			if !seen[f] {
 				seen[f] = true
-				inputs = append(inputs, engine.Input{Name: f})
+				inputs = append(inputs, engine.Input{Name: f, Err: walkErrs[f]})
 			}
 		}
 	}
@@ -323,16 +327,46 @@ func cleanPathErr(err error) string {
 
 // writeFileAtomic writes data to name through a temporary file in the same
 // directory and a rename, so that readers never see a partial file. An
-// unchanged file is not rewritten.
+// unchanged file is not rewritten; an existing file keeps its permissions.
+// A symbolic link is followed, so that the file it points to is replaced
+// and the link kept. A name that is not a regular file (a pipe, or a device
+// such as /dev/stdout) is written to directly: renaming over it would
+// replace it.
 func writeFileAtomic(name string, data []byte) error {
-	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
-		return nil
+	target := name
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if resolved, err := filepath.EvalSymlinks(name); err == nil {
+			target = resolved
+		}
 	}
-	dir := filepath.Dir(name)
+	perm := fs.FileMode(0o644)
+	fi, err := os.Stat(target)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("cannot write the queries to %s: it is a directory", name)
+	case err == nil && !fi.Mode().IsRegular():
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	case err == nil:
+		perm = fi.Mode().Perm()
+		if fi.Size() == int64(len(data)) {
+			if old, err := os.ReadFile(target); err == nil && bytes.Equal(old, data) {
+				return nil
+			}
+		}
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
 	if err != nil {
 		return err
 	}
@@ -341,11 +375,16 @@ func writeFileAtomic(name string, data []byte) error {
 		tmp.Close()
 		return err
 	}
+	// The data must be on disk before the rename makes it the file.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), name)
+	return os.Rename(tmp.Name(), target)
 }

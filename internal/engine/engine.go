@@ -50,6 +50,7 @@ func (r *Result) Title() string {
 type Input struct {
 	Name string
 	Src  []byte
+	Err  error // when set, the input could not be found or read (e.g. an unreadable directory)
 }
 
 // Run converts the inputs and returns the results in input order, rules
@@ -93,6 +94,9 @@ func Run(cfg *Config, inputs []Input) []Result {
 
 // file converts one input.
 func (cfg *Config) file(in Input) []Result {
+	if in.Err != nil {
+		return []Result{{File: in.Name, Err: &ast.Error{Pos: ast.Pos{Filename: in.Name}, Msg: cleanErr(in.Err)}}}
+	}
 	src := in.Src
 	if src == nil {
 		var err error
