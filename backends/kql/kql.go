@@ -346,7 +346,7 @@ func (p *printer) match(m *backends.Match) {
 			p.b.WriteString(f + " =~ " + quote(v.Text))
 			return
 		}
-		p.b.WriteString(f + " == " + v.Text)
+		p.b.WriteString(f + " == " + number(v.Text))
 	case *ast.Bool:
 		if kind == boolean {
 			fmt.Fprintf(&p.b, "%s == %v", f, v.Value)
@@ -368,7 +368,7 @@ func (p *printer) match(m *backends.Match) {
 		}
 		p.b.WriteString(fn + "(" + f + ", " + quote(v.Network) + ")")
 	case *ast.Compare:
-		p.b.WriteString(f + " " + v.Op.String() + " " + v.Number.Text)
+		p.b.WriteString(f + " " + v.Op.String() + " " + number(v.Number.Text))
 	case *ast.Regex:
 		pat := v.Pattern
 		if v.Flags != "" {
@@ -391,7 +391,7 @@ func (p *printer) match(m *backends.Match) {
 	case *ast.TimePart:
 		fn := map[string]string{"minute": "datetime_part(\"minute\", %s)", "hour": "hourofday(%s)", "day": "dayofmonth(%s)",
 			"week": "week_of_year(%s)", "month": "getmonth(%s)", "year": "getyear(%s)"}[v.Part]
-		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + v.Number.Text)
+		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + number(v.Number.Text))
 	case *ast.QueryExpr:
 		p.b.WriteString(strings.ReplaceAll(v.Expr, "{field}", f))
 	default:

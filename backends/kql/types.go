@@ -86,7 +86,7 @@ func (p *printer) in(field string, vals []ast.Value) {
 		for _, v := range vals {
 			switch v := v.(type) {
 			case *ast.Number:
-				nums = append(nums, v.Text)
+				nums = append(nums, number(v.Text))
 			case *ast.String:
 				if n, ok := numberText(v); ok {
 					nums = append(nums, n)
@@ -102,4 +102,19 @@ func (p *printer) in(field string, vals []ast.Value) {
 	p.b.WriteString(f + " in~ (")
 	p.list(vals)
 	p.b.WriteString(")")
+}
+
+// number writes the text of a Sigma number as a KQL number: YAML's .inf,
+// -.inf and .nan (read as "inf", "-inf", "nan") are real(+inf), real(-inf)
+// and real(nan) in KQL, where a bare inf is an unknown name.
+func number(text string) string {
+	switch text {
+	case "inf":
+		return "real(+inf)"
+	case "-inf":
+		return "real(-inf)"
+	case "nan":
+		return "real(nan)"
+	}
+	return text
 }
