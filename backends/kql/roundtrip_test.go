@@ -67,12 +67,7 @@ func TestRoundTripLiterals(t *testing.T) {
 			}
 			var checker *kqlcheck.Checker
 			if kerr == nil {
-				var err error
-				checker, err = kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, p.Name)}, MaxDepth: 5000})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer checker.Close()
+				checker = sharedChecker(t, dir, p.Name)
 			}
 			gen := roundtrip.New(seed)
 			rng := rand.New(rand.NewSource(seed))
@@ -104,7 +99,28 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var convertMu sync.Mutex
+var (
+	checkersMu sync.Mutex
+	checkers   = map[string]*kqlcheck.Checker{}
+)
+
+// sharedChecker returns a kqlcheck process for the schema of pipeline,
+// started once for all the tests of the package (Node and Kusto.Language
+// take seconds to start). It ends with the test binary, when its standard
+// input closes.
+func sharedChecker(t *testing.T, dir, pipeline string) *kqlcheck.Checker {
+	checkersMu.Lock()
+	defer checkersMu.Unlock()
+	if c, ok := checkers[pipeline]; ok {
+		return c
+	}
+	c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, pipeline)}, MaxDepth: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkers[pipeline] = c
+	return c
+}
 
 // convert converts one rule file and returns its only query.
 func convert(cfg *engine.Config, src string) (string, error) {

@@ -20,6 +20,27 @@ const (
 	other
 )
 
+// asText returns a column as a string expression: the column itself when
+// it holds strings (or its type is unknown), and tostring(column) for the
+// other types, so that the string operators (=~, contains, in~, matches
+// regex...) apply to it.
+func (p *printer) asText(field string) string {
+	f := quoteName(field)
+	switch p.kind(field) {
+	case numeric, boolean, other:
+		return "tostring(" + f + ")"
+	}
+	return f
+}
+
+// colType returns the type the schema gives a column, lower case, or "".
+func (p *printer) colType(field string) string {
+	if p.res.Schema == nil {
+		return ""
+	}
+	return strings.ToLower(p.res.Schema.Columns[field])
+}
+
 func (p *printer) kind(field string) columnKind {
 	if p.res.Schema == nil {
 		return unknown
@@ -97,9 +118,8 @@ func (p *printer) in(field string, vals []ast.Value) {
 			p.b.WriteString(f + " in (" + strings.Join(nums, ", ") + ")")
 			return
 		}
-		f = "tostring(" + f + ")"
 	}
-	p.b.WriteString(f + " in~ (")
+	p.b.WriteString(p.asText(field) + " in~ (")
 	p.list(vals)
 	p.b.WriteString(")")
 }
