@@ -79,10 +79,9 @@ func main() {
 	// Convert first (fast), then check: the kqlcheck processes share
 	// the CPUs, each pipeline getting a share of them.
 	per := max(1, *jobs/len(ps))
-	failed := false
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	reports := make([]string, len(ps))
+	passed := make([]bool, len(ps))
 	for i, p := range ps {
 		start := time.Now()
 		cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}}
@@ -95,18 +94,14 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep, ok := check(kdir, p, results, per, *maxDepth, start, &mu)
-			reports[i] = rep
-			if !ok {
-				mu.Lock()
-				failed = true
-				mu.Unlock()
-			}
+			reports[i], passed[i] = check(kdir, p, results, per, *maxDepth, start)
 		}()
 	}
 	wg.Wait()
-	for _, r := range reports {
+	failed := false
+	for i, r := range reports {
 		fmt.Println(r)
+		failed = failed || !passed[i]
 	}
 	if failed {
 		fmt.Println("kqlgate: FAILED")
@@ -225,7 +220,7 @@ type job struct {
 
 // check runs every query of results through n kqlcheck processes and
 // returns the report and whether all passed.
-func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDepth int, start time.Time, mu *sync.Mutex) (string, bool) {
+func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDepth int, start time.Time) (string, bool) {
 	var b strings.Builder
 	ok := true
 	var jobs []job
@@ -248,6 +243,7 @@ func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDept
 		}
 	}
 	ch := make(chan job)
+	var mu sync.Mutex // guards failures
 	var wg sync.WaitGroup
 	var failures []string
 	var startErr error
