@@ -16,6 +16,7 @@ import (
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/internal/engine"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
+	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -251,7 +252,9 @@ func collectInputs(o *convertOptions) ([]engine.Input, error) {
 	seen := map[string]bool{}
 	for _, p := range o.Paths {
 		if p == "-" {
-			src, err := io.ReadAll(o.Stdin)
+			// Read no more than a rule file may hold: the parser
+			// reports a longer input as too large.
+			src, err := io.ReadAll(io.LimitReader(o.Stdin, parser.MaxFileSize+1))
 			if err != nil {
 				return nil, err
 			}

@@ -131,6 +131,14 @@ func hostileCases() []hostile {
 		{name: "stdin_binary", codes: []int{1}, stdin: []byte("\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x00"), setup: func(t *testing.T, dir string) []string {
 			return []string{"-"}
 		}},
+		// Regression: standard input was read whole, without a limit.
+		{name: "stdin_endless", codes: []int{1}, stdin: nil, setup: func(t *testing.T, dir string) []string {
+			return []string{"-"}
+		}, stderr: func(t *testing.T, s string) {
+			if !strings.Contains(s, "<stdin>: file is too large") {
+				t.Errorf("the endless input is not reported as too large:\n%s", s)
+			}
+		}},
 		{name: "deep_but_allowed", codes: []int{0}, setup: func(t *testing.T, dir string) []string {
 			file(t, dir, "parens.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("(", 190)+"sel"+strings.Repeat(")", 190)+"\n"))
 			file(t, dir, "nots.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("not ", 190)+"sel\n"))
@@ -271,6 +279,9 @@ func TestHostileInputsAgainstBinary(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, args...)
 			cmd.Stdin = bytes.NewReader(c.stdin)
+			if c.name == "stdin_endless" {
+				cmd.Stdin = endless{}
+			}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			start := time.Now()
@@ -317,4 +328,14 @@ func TestHostileInputsAgainstBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// endless is an input that never ends: a stream of "a".
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
 }
