@@ -5,6 +5,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -164,7 +165,15 @@ func readFile(name string) ([]byte, error) {
 	if fi.Size() > parser.MaxFileSize {
 		return nil, ast.Errorf(ast.Pos{Filename: name}, "file is too large (%d bytes; the limit is %d)", fi.Size(), parser.MaxFileSize)
 	}
-	src, err := os.ReadFile(name)
+	// The size may change after Stat, or be wrong (files of /proc say 0):
+	// read no more than the limit allows, so that the parser can report
+	// a longer file as too large.
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, parser.MaxFileSize+1))
 	if err != nil {
 		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
 	}
