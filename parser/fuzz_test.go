@@ -9,12 +9,12 @@ import (
 	"github.com/sigma2kql/sigma2kql/internal/fuzzseed"
 )
 
-// budget is the time one fuzzed input may take; more is reported as a hang
+// fuzzBudget is the time one fuzzed input may take; more is reported as a hang
 // (the watchdog panics, which the fuzzer records as a failing input).
-const budget = 10 * time.Second
+const fuzzBudget = 10 * time.Second
 
-func watchdog(what string) *time.Timer {
-	return time.AfterFunc(budget, func() { panic(what + " took more than " + budget.String()) })
+func fuzzWatchdog(what string) *time.Timer {
+	return time.AfterFunc(fuzzBudget, func() { panic(what + " took more than " + fuzzBudget.String()) })
 }
 
 // FuzzParseFile: no input makes the rule parser panic or hang, and every
@@ -26,7 +26,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\nb: *a"))
 	f.Add([]byte("\ufefftitle: x\n\tdetection: {}"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		w := watchdog("ParseFile")
+		w := fuzzWatchdog("ParseFile")
 		file, err := ParseFile("fuzz.yml", src)
 		w.Stop()
 		if file == nil {
@@ -74,7 +74,7 @@ func FuzzCondition(f *testing.F) {
 	}
 	parse := func(text string) (ast.Expr, ast.ErrorList) {
 		p := &parser{filename: "fuzz.yml"}
-		w := watchdog("condition")
+		w := fuzzWatchdog("condition")
 		x := p.condition(text, ast.Pos{Filename: "fuzz.yml", Line: 1, Column: 1}, !strings.Contains(text, "\n"), det)
 		w.Stop()
 		return x, p.errs

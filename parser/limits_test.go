@@ -9,11 +9,11 @@ import (
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
-func ruleWith(item string) []byte {
+func limitsRule(item string) []byte {
 	return []byte("title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    " + item + "\n  condition: sel\n")
 }
 
-func firstValues(t *testing.T, src []byte) []ast.Value {
+func limitsValues(t *testing.T, src []byte) []ast.Value {
 	t.Helper()
 	f, err := ParseFile("r.yml", src)
 	if err != nil {
@@ -28,14 +28,14 @@ func firstValues(t *testing.T, src []byte) []ast.Value {
 func TestHugeIntegerStaysString(t *testing.T) {
 	digits := strings.Repeat("7", 4<<20)
 	start := time.Now()
-	vals := firstValues(t, ruleWith("ProcessId: "+digits))
+	vals := limitsValues(t, limitsRule("ProcessId: "+digits))
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("parsing a 4 MB integer took %v", d)
 	}
 	if s, ok := vals[0].(*ast.String); !ok || s.Plain() != digits {
 		t.Errorf("value is %T, want the digits as a string", vals[0])
 	}
-	vals = firstValues(t, ruleWith("ProcessId: 0x"+strings.Repeat("f", 100)))
+	vals = limitsValues(t, limitsRule("ProcessId: 0x"+strings.Repeat("f", 100)))
 	if n, ok := vals[0].(*ast.Number); !ok || len(n.Text) < 100 {
 		t.Errorf("a 100-digit hexadecimal number is %T %v, want a Number", vals[0], vals[0])
 	}
@@ -51,11 +51,11 @@ func TestWindashLimit(t *testing.T) {
 		}
 		return strings.Join(b, " ")
 	}
-	vals := firstValues(t, ruleWith(`CommandLine|windash: "`+flags(maxWindashFlags)+`"`))
+	vals := limitsValues(t, limitsRule(`CommandLine|windash: "`+flags(maxWindashFlags)+`"`))
 	if e, ok := vals[0].(*ast.Expansion); !ok || len(e.Values) != 3125 {
 		t.Errorf("5 flags: got %T, want 3125 alternatives", vals[0])
 	}
-	_, err := ParseFile("r.yml", ruleWith(`CommandLine|windash: "`+flags(12)+`"`))
+	_, err := ParseFile("r.yml", limitsRule(`CommandLine|windash: "`+flags(12)+`"`))
 	want := `r.yml:5:17: modifier 'windash' would expand string "-a -b -c -d -e -f -g -h -i -j -k -l" into 5^12 alternatives (12 flag dashes); the limit is 5 flag dashes in one value`
 	if err == nil || err.Error() != want {
 		t.Errorf("12 flags: error %v, want %s", err, want)
@@ -65,7 +65,7 @@ func TestWindashLimit(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		list = append(list, `"`+flags(5)+`"`)
 	}
-	_, err = ParseFile("r.yml", ruleWith(`CommandLine|windash: [`+strings.Join(list, ", ")+`]`))
+	_, err = ParseFile("r.yml", limitsRule(`CommandLine|windash: [`+strings.Join(list, ", ")+`]`))
 	if err == nil || !strings.Contains(err.Error(), "expands the values of this file into more than 100000 alternatives") {
 		t.Errorf("40 values of 3125 alternatives: error %v", err)
 	}
@@ -74,7 +74,7 @@ func TestWindashLimit(t *testing.T) {
 // Regression: an expanding modifier after another one (windash then
 // base64offset) nested expansions, which the backend could not print.
 func TestExpansionsStayFlat(t *testing.T) {
-	vals := firstValues(t, ruleWith(`CommandLine|windash|base64offset|contains: "-a"`))
+	vals := limitsValues(t, limitsRule(`CommandLine|windash|base64offset|contains: "-a"`))
 	e, ok := vals[0].(*ast.Expansion)
 	if !ok || len(e.Values) != 15 {
 		t.Fatalf("got %T, want 15 alternatives (5 dashes x 3 offsets)", vals[0])

@@ -30,12 +30,12 @@ var updateMalformed = flag.Bool("update-malformed", false, "rewrite the golden .
 // After a deliberate change: go test ./parser -run Malformed -update-malformed,
 // then review the diff.
 
-const rulePrefix = "title: generated\nlogsource: {product: windows, category: process_creation}\ndetection:\n"
+const malformedPrefix = "title: generated\nlogsource: {product: windows, category: process_creation}\ndetection:\n"
 
-// generated builds the inputs that are not kept as files.
-var generated = map[string]func() []byte{
+// malformedGenerated builds the inputs that are not kept as files.
+var malformedGenerated = map[string]func() []byte{
 	"gen_invalid_utf8": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: \"who\xff\xfeami\"\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: \"who\xff\xfeami\"\n  condition: sel\n")
 	},
 	"gen_binary": func() []byte {
 		rng := rand.New(rand.NewSource(7))
@@ -46,57 +46,57 @@ var generated = map[string]func() []byte{
 		return b
 	},
 	"gen_nul_byte": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: who\x00ami\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: who\x00ami\n  condition: sel\n")
 	},
 	"gen_utf16_file": func() []byte {
 		// A rule saved as UTF-16 (with its byte order mark).
 		var b []byte
 		b = append(b, 0xff, 0xfe)
-		for _, c := range rulePrefix {
+		for _, c := range malformedPrefix {
 			b = append(b, byte(c), 0)
 		}
 		return b
 	},
 	"gen_yaml_nesting_100000": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n  condition: sel\n")
 	},
 	"gen_search_nesting_300": func() []byte {
-		return []byte(rulePrefix + "  sel: " + strings.Repeat("[", 300) + "{CommandLine: x}" + strings.Repeat("]", 300) + "\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel: " + strings.Repeat("[", 300) + "{CommandLine: x}" + strings.Repeat("]", 300) + "\n  condition: sel\n")
 	},
 	"gen_custom_attribute_nesting_5000": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: x\n  condition: sel\ncustom: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: x\n  condition: sel\ncustom: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n")
 	},
 	"gen_condition_parens_100000": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("(", 100000) + "sel" + strings.Repeat(")", 100000) + "\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("(", 100000) + "sel" + strings.Repeat(")", 100000) + "\n")
 	},
 	"gen_condition_not_100000": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("not ", 100000) + "sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("not ", 100000) + "sel\n")
 	},
 	"gen_condition_or_200000": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("sel or ", 200000) + "sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: x\n  condition: " + strings.Repeat("sel or ", 200000) + "sel\n")
 	},
 	"gen_condition_undefined_100000": func() []byte {
 		var b strings.Builder
 		for i := 0; i < 100000; i++ {
 			fmt.Fprintf(&b, "x%d or ", i)
 		}
-		return []byte(rulePrefix + "  sel:\n    CommandLine: x\n  condition: " + b.String() + "sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: x\n  condition: " + b.String() + "sel\n")
 	},
 	"gen_documents_50000": func() []byte {
 		return bytes.Repeat([]byte("title: x\n---\n"), 50000)
 	},
 	"gen_value_50mb": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: " + strings.Repeat("a", 50<<20) + "\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: " + strings.Repeat("a", 50<<20) + "\n  condition: sel\n")
 	},
 	"gen_value_15mb": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine: " + strings.Repeat("a", 15<<20) + "\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine: " + strings.Repeat("a", 15<<20) + "\n  condition: sel\n")
 	},
 	"gen_key_1mb": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    " + strings.Repeat("F", 1<<20) + "|contians: x\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    " + strings.Repeat("F", 1<<20) + "|contians: x\n  condition: sel\n")
 	},
 	"gen_list_300000": func() []byte {
 		var b strings.Builder
-		b.WriteString(rulePrefix + "  sel:\n    CommandLine:\n")
+		b.WriteString(malformedPrefix + "  sel:\n    CommandLine:\n")
 		for i := 0; i < 300000; i++ {
 			fmt.Fprintf(&b, "      - v%d\n", i)
 		}
@@ -104,15 +104,15 @@ var generated = map[string]func() []byte{
 		return []byte(b.String())
 	},
 	"gen_windash_bomb": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    CommandLine|windash: '-a -b -c -d -e -f -g -h -i -j -k -l -m -n -o -p'\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    CommandLine|windash: '-a -b -c -d -e -f -g -h -i -j -k -l -m -n -o -p'\n  condition: sel\n")
 	},
 	"gen_integer_4mb": func() []byte {
-		return []byte(rulePrefix + "  sel:\n    ProcessId: 0o" + strings.Repeat("7", 4<<20) + "\n  condition: sel\n")
+		return []byte(malformedPrefix + "  sel:\n    ProcessId: 0o" + strings.Repeat("7", 4<<20) + "\n  condition: sel\n")
 	},
 }
 
 // diagRx is the form of one diagnostic line of a case NAME.
-func diagRx(name string) *regexp.Regexp {
+func malformedDiagRx(name string) *regexp.Regexp {
 	return regexp.MustCompile(`^` + regexp.QuoteMeta(name) + `(:\d+(:\d+)?)?: [^A-Z\s].*$`)
 }
 
@@ -129,7 +129,7 @@ func TestMalformed(t *testing.T) {
 			return src
 		}
 	}
-	for name, gen := range generated {
+	for name, gen := range malformedGenerated {
 		cases[name] = gen
 	}
 	var names []string
@@ -165,7 +165,7 @@ func TestMalformed(t *testing.T) {
 			}
 			var out bytes.Buffer
 			ast.PrintErrors(&out, err)
-			rx := diagRx(file)
+			rx := malformedDiagRx(file)
 			for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 				if line != "" && !rx.MatchString(line) {
 					t.Errorf("diagnostic not of the form %s:line:col: message: %q", file, line)
@@ -183,7 +183,7 @@ func TestMalformed(t *testing.T) {
 				t.Fatalf("missing golden file %s (run go test ./parser -run Malformed -update-malformed and review it)", golden)
 			}
 			if got := out.String(); got != string(want) {
-				t.Errorf("diagnostics differ from %s\n--- got:\n%s--- want:\n%s", golden, clipLines(got), clipLines(string(want)))
+				t.Errorf("diagnostics differ from %s\n--- got:\n%s--- want:\n%s", golden, malformedClip(got), malformedClip(string(want)))
 			}
 		})
 	}
@@ -195,7 +195,7 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
-func clipLines(s string) string {
+func malformedClip(s string) string {
 	if len(s) > 3000 {
 		return s[:3000] + "...\n"
 	}
