@@ -9,10 +9,10 @@ import (
 	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
 )
 
-// hostileNames are column and table names that a user's pipeline may map
+// kqlHostileNames are column and table names that a user's pipeline may map
 // fields to: KQL keywords, quotes, backslashes, control characters,
 // separators.
-var hostileNames = []string{
+var kqlHostileNames = []string{
 	"CommandLine", "_x1", "let", "by", "on", "project", "where", "and", "not", "in", "has", "true", "null",
 	"between", "datetime", "dynamic", "typeof", "of", "contains", "matches", "regex", "set", "kind", "with",
 	"True", "TRUE", "False", "string", "timespan", "__id", "search", "union", "print", "to", "as", "like", "first",
@@ -24,7 +24,7 @@ var hostileNames = []string{
 // it: the Go reader decodes it, and Kusto.Language must find the column of
 // that name, declared with an independent, all-escaped spelling.
 func TestQuoteNameRoundTrip(t *testing.T) {
-	for _, name := range hostileNames {
+	for _, name := range kqlHostileNames {
 		q := quoteName(name)
 		if q == name {
 			continue // a bare identifier
@@ -43,8 +43,8 @@ func TestQuoteNameRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for _, name := range hostileNames {
-		query := fmt.Sprintf("print x = \"v\" | project-rename %s = x | where %s == \"v\" and %s startswith %s", escapedName(name), quoteName(name), quoteName(name), quote(name))
+	for _, name := range kqlHostileNames {
+		query := fmt.Sprintf("print x = \"v\" | project-rename %s = x | where %s == \"v\" and %s startswith %s", kqlEscapedName(name), quoteName(name), quoteName(name), quote(name))
 		res, err := c.Check(query, false)
 		if err != nil {
 			t.Fatal(err)
@@ -55,8 +55,8 @@ func TestQuoteNameRoundTrip(t *testing.T) {
 	}
 }
 
-// escapedName writes name as ['\uXXXX...'], every UTF-16 unit escaped.
-func escapedName(name string) string {
+// kqlEscapedName writes name as ['\uXXXX...'], every UTF-16 unit escaped.
+func kqlEscapedName(name string) string {
 	var b strings.Builder
 	b.WriteString("['")
 	for _, u := range utf16.Encode([]rune(name)) {

@@ -54,7 +54,7 @@ func TestRoundTripLiterals(t *testing.T) {
 	}
 	var pipes []*pipeline.Pipeline
 	for _, p := range pipeline.Builtins() {
-		if len(p.Targets) == 0 || contains(p.Targets, "kusto") {
+		if len(p.Targets) == 0 || rtContains(p.Targets, "kusto") {
 			pipes = append(pipes, p)
 		}
 	}
@@ -62,12 +62,12 @@ func TestRoundTripLiterals(t *testing.T) {
 		t.Run(p.Name, func(t *testing.T) {
 			t.Parallel()
 			cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1}
-			if _, err := convert(cfg, roundtrip.New(0).Rule("CommandLine", "ParentCommandLine", 1).YAML); err != nil {
+			if _, err := rtConvert(cfg, roundtrip.New(0).Rule("CommandLine", "ParentCommandLine", 1).YAML); err != nil {
 				t.Skipf("pipeline %s does not convert process_creation rules on CommandLine and ParentCommandLine: %v", p.Name, err)
 			}
 			var checker *kqlcheck.Checker
 			if kerr == nil {
-				checker = sharedChecker(t, dir, p.Name)
+				checker = rtChecker(t, dir, p.Name)
 			}
 			gen := roundtrip.New(seed)
 			rng := rand.New(rand.NewSource(seed))
@@ -76,7 +76,7 @@ func TestRoundTripLiterals(t *testing.T) {
 				r := gen.Rule("CommandLine", "ParentCommandLine", 4+rng.Intn(8))
 				values += r.Values()
 				queries++
-				if err := checkRule(cfg, checker, r); err != nil {
+				if err := rtCheckRule(cfg, checker, r); err != nil {
 					failures++
 					t.Errorf("seed %d, rule %d: %v\nrule:\n%s", seed, queries, err, r.YAML)
 				}
@@ -90,7 +90,7 @@ func TestRoundTripLiterals(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
+func rtContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -100,30 +100,30 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	checkersMu sync.Mutex
-	checkers   = map[string]*kqlcheck.Checker{}
+	rtCheckersMu sync.Mutex
+	rtCheckers   = map[string]*kqlcheck.Checker{}
 )
 
-// sharedChecker returns a kqlcheck process for the schema of pipeline,
+// rtChecker returns a kqlcheck process for the schema of pipeline,
 // started once for all the tests of the package (Node and Kusto.Language
 // take seconds to start). It ends with the test binary, when its standard
 // input closes.
-func sharedChecker(t *testing.T, dir, pipeline string) *kqlcheck.Checker {
-	checkersMu.Lock()
-	defer checkersMu.Unlock()
-	if c, ok := checkers[pipeline]; ok {
+func rtChecker(t *testing.T, dir, pipeline string) *kqlcheck.Checker {
+	rtCheckersMu.Lock()
+	defer rtCheckersMu.Unlock()
+	if c, ok := rtCheckers[pipeline]; ok {
 		return c
 	}
 	c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, pipeline)}, MaxDepth: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkers[pipeline] = c
+	rtCheckers[pipeline] = c
 	return c
 }
 
-// convert converts one rule file and returns its only query.
-func convert(cfg *engine.Config, src string) (string, error) {
+// rtConvert converts one rule file and returns its only query.
+func rtConvert(cfg *engine.Config, src string) (string, error) {
 	results := engine.Run(cfg, []engine.Input{{Name: "roundtrip.yml", Src: []byte(src)}})
 	if len(results) != 1 {
 		return "", fmt.Errorf("%d results, want 1", len(results))
@@ -137,30 +137,30 @@ func convert(cfg *engine.Config, src string) (string, error) {
 	return results[0].Queries[0], nil
 }
 
-// checkRule converts r and compares the literals of the query with what
+// rtCheckRule converts r and compares the literals of the query with what
 // the selections require.
-func checkRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rule) error {
-	q, err := convert(cfg, r.YAML)
+func rtCheckRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rule) error {
+	q, err := rtConvert(cfg, r.YAML)
 	if err != nil {
 		return fmt.Errorf("conversion failed: %v", err)
 	}
-	var want []expected
+	var want []rtExpected
 	for _, s := range r.Selections {
-		want = append(want, expect(s)...)
+		want = append(want, rtExpect(s)...)
 	}
-	want = append(want, expect(r.Marker)...)
+	want = append(want, rtExpect(r.Marker)...)
 
 	lits, err := kqlcheck.Literals(q)
 	if err != nil {
 		return fmt.Errorf("Go reader: %v\nquery: %s", err, q)
 	}
-	var got []literal
+	var got []rtLiteral
 	for _, l := range lits {
 		if !l.Name {
-			got = append(got, literal{value: l.Value})
+			got = append(got, rtLiteral{value: l.Value})
 		}
 	}
-	if err := compare(want, got, false); err != nil {
+	if err := rtCompare(want, got, false); err != nil {
 		return fmt.Errorf("Go reader: %v\nquery: %s", err, q)
 	}
 	if checker == nil {
@@ -178,9 +178,9 @@ func checkRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rule)
 		if l.Error != "" {
 			return fmt.Errorf("Kusto.Language: literal at %d:%d: %s", l.Line, l.Col, l.Error)
 		}
-		got = append(got, literal{op: l.Op, value: l.Value})
+		got = append(got, rtLiteral{op: l.Op, value: l.Value})
 	}
-	if err := compare(want, got, true); err != nil {
+	if err := rtCompare(want, got, true); err != nil {
 		return fmt.Errorf("Kusto.Language: %v\nquery: %s", err, q)
 	}
 	return nil
@@ -188,31 +188,31 @@ func checkRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rule)
 
 // An expected literal: its operator and value, or for the regular
 // expression form of wildcards, the parts the expression must consist of.
-type expected struct {
+type rtExpected struct {
 	op    string
 	value string
 	regex []ast.Part // when not nil: value is checked structurally
 	sel   *roundtrip.Selection
 }
 
-type literal struct{ op, value string }
+type rtLiteral struct{ op, value string }
 
-func compare(want []expected, got []literal, ops bool) error {
+func rtCompare(want []rtExpected, got []rtLiteral, ops bool) error {
 	if len(want) != len(got) {
 		return fmt.Errorf("%d string literals, want %d", len(got), len(want))
 	}
 	for i, w := range want {
 		g := got[i]
-		where := fmt.Sprintf("literal %d (%s %s, source %s)", i+1, w.sel.Name, w.sel.Match, sources(w.sel))
+		where := fmt.Sprintf("literal %d (%s %s, source %s)", i+1, w.sel.Name, w.sel.Match, rtSources(w.sel))
 		if ops && g.op != w.op {
 			return fmt.Errorf("%s: operator %q, want %q", where, g.op, w.op)
 		}
 		if w.regex != nil {
-			parts, err := regexParts(g.value)
+			parts, err := rtRegexParts(g.value)
 			if err != nil {
 				return fmt.Errorf("%s: regular expression %q: %v", where, g.value, err)
 			}
-			if a, b := partsString(collapse(parts)), partsString(collapse(w.regex)); a != b {
+			if a, b := rtPartsString(rtCollapse(parts)), rtPartsString(rtCollapse(w.regex)); a != b {
 				return fmt.Errorf("%s: regular expression %q means %s, want %s", where, g.value, a, b)
 			}
 			continue
@@ -224,7 +224,7 @@ func compare(want []expected, got []literal, ops bool) error {
 	return nil
 }
 
-func sources(s *roundtrip.Selection) string {
+func rtSources(s *roundtrip.Selection) string {
 	var out []string
 	for _, v := range s.Values {
 		out = append(out, roundtrip.Quote(v.Source))
@@ -232,21 +232,21 @@ func sources(s *roundtrip.Selection) string {
 	return "[" + strings.Join(out, ", ") + "]"
 }
 
-// expect returns the literals selection s must print, in order. The forms
+// rtExpect returns the literals selection s must print, in order. The forms
 // are those of the reference (plain values with =~ or in~, a leading and/or
 // trailing "*" as endswith, startswith or contains, other wildcards as
 // matches regex; in a list, a value with wildcards inside as contains tests
 // of its literal pieces); the values are computed from the generator's
 // meaning of each value.
-func expect(s *roundtrip.Selection) []expected {
-	var out []expected
-	add := func(op, value string) { out = append(out, expected{op: op, value: value, sel: s}) }
+func rtExpect(s *roundtrip.Selection) []rtExpected {
+	var out []rtExpected
+	add := func(op, value string) { out = append(out, rtExpected{op: op, value: value, sel: s}) }
 	single := func(parts []ast.Part, cased bool) {
 		suffix := ""
 		if cased {
 			suffix = "_cs"
 		}
-		if text, ok := plain(parts); ok {
+		if text, ok := rtPlain(parts); ok {
 			if cased {
 				add("==", text)
 			} else {
@@ -254,11 +254,11 @@ func expect(s *roundtrip.Selection) []expected {
 			}
 			return
 		}
-		if op, text, ok := simple(parts); ok {
+		if op, text, ok := rtSimple(parts); ok {
 			add(op+suffix, text)
 			return
 		}
-		out = append(out, expected{op: "matches regex", regex: parts, sel: s})
+		out = append(out, rtExpected{op: "matches regex", regex: parts, sel: s})
 	}
 	switch s.Match {
 	case roundtrip.Regex:
@@ -272,12 +272,12 @@ func expect(s *roundtrip.Selection) []expected {
 		return out
 	case roundtrip.Keyword:
 		for _, v := range s.Values {
-			if text, ok := plain(v.Parts); ok {
+			if text, ok := rtPlain(v.Parts); ok {
 				add("contains", text)
-			} else if op, text, ok := simple(v.Parts); ok && op == "contains" {
+			} else if op, text, ok := rtSimple(v.Parts); ok && op == "contains" {
 				add("contains", text)
 			} else {
-				out = append(out, expected{op: "matches regex", regex: v.Parts, sel: s})
+				out = append(out, rtExpected{op: "matches regex", regex: v.Parts, sel: s})
 			}
 		}
 		return out
@@ -297,15 +297,15 @@ func expect(s *roundtrip.Selection) []expected {
 		listOp = "has_all"
 	}
 	for _, m := range meanings {
-		if text, ok := plain(m); ok {
+		if text, ok := rtPlain(m); ok {
 			add(listOp, text)
 		}
 	}
 	for _, m := range meanings {
-		if _, ok := plain(m); ok {
+		if _, ok := rtPlain(m); ok {
 			continue
 		}
-		if _, _, ok := simple(m); ok {
+		if _, _, ok := rtSimple(m); ok {
 			single(m, false)
 			continue
 		}
@@ -326,7 +326,7 @@ func expect(s *roundtrip.Selection) []expected {
 	return out
 }
 
-func plain(parts []ast.Part) (string, bool) {
+func rtPlain(parts []ast.Part) (string, bool) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.Kind != ast.Literal {
@@ -337,9 +337,9 @@ func plain(parts []ast.Part) (string, bool) {
 	return b.String(), true
 }
 
-// simple recognises a value whose only wildcards are one "*" at the start
+// rtSimple recognises a value whose only wildcards are one "*" at the start
 // and/or one at the end.
-func simple(parts []ast.Part) (op, text string, ok bool) {
+func rtSimple(parts []ast.Part) (op, text string, ok bool) {
 	n := len(parts)
 	star := func(i int) bool { return parts[i].Kind == ast.WildcardMulti }
 	lit := func(i int) bool { return parts[i].Kind == ast.Literal }
@@ -356,9 +356,9 @@ func simple(parts []ast.Part) (op, text string, ok bool) {
 	return "", "", false
 }
 
-// regexParts reads a regular expression (RE2 syntax, as Kusto's) that must
+// rtRegexParts reads a regular expression (RE2 syntax, as Kusto's) that must
 // be a sequence of literal characters, ".*" and ".", into parts.
-func regexParts(re string) ([]ast.Part, error) {
+func rtRegexParts(re string) ([]ast.Part, error) {
 	x, err := syntax.Parse(re, syntax.Perl)
 	if err != nil {
 		return nil, err
@@ -388,8 +388,8 @@ func regexParts(re string) ([]ast.Part, error) {
 	return out, nil
 }
 
-// collapse merges runs of "*" (which mean the same as one).
-func collapse(parts []ast.Part) []ast.Part {
+// rtCollapse merges runs of "*" (which mean the same as one).
+func rtCollapse(parts []ast.Part) []ast.Part {
 	var out []ast.Part
 	for _, p := range parts {
 		if n := len(out); n > 0 && p.Kind == ast.WildcardMulti && out[n-1].Kind == ast.WildcardMulti {
@@ -400,7 +400,7 @@ func collapse(parts []ast.Part) []ast.Part {
 	return out
 }
 
-func partsString(parts []ast.Part) string {
+func rtPartsString(parts []ast.Part) string {
 	var b strings.Builder
 	for _, p := range parts {
 		switch p.Kind {

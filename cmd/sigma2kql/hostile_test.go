@@ -25,8 +25,8 @@ import (
 // diagnostics of the form file:line:col: message and never a panic or a
 // Go runtime trace.
 
-// buildBinary builds sigma2kql into a temporary directory.
-func buildBinary(t *testing.T) string {
+// hostileBinary builds sigma2kql into a temporary directory.
+func hostileBinary(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -40,7 +40,7 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-type hostile struct {
+type hostileCase struct {
 	name  string
 	setup func(t *testing.T, dir string) []string // creates the inputs; returns the arguments after the flags
 	stdin []byte
@@ -57,7 +57,7 @@ var (
 	hostileBad     = regexp.MustCompile(`panic|goroutine \d|runtime error|fatal error|internal error|SIG[A-Z]+`)
 )
 
-func file(t *testing.T, dir, name string, data []byte) string {
+func hostileFile(t *testing.T, dir, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -69,9 +69,9 @@ func file(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
-// mutate damages a rule at random: bytes flipped, YAML and Sigma syntax
+// hostileMutate damages a rule at random: bytes flipped, YAML and Sigma syntax
 // characters inserted, parts cut or repeated.
-func mutate(rng *rand.Rand, src []byte) []byte {
+func hostileMutate(rng *rand.Rand, src []byte) []byte {
 	b := append([]byte(nil), src...)
 	specials := []string{"{", "}", "[", "]", "&a ", "*a", "|", "|re", "|windash", "|base64offset", "'", "\"", "\\", "\x00", "\xff", "\t", "\n", ": ", "- ", "---\n", "%", "!!binary ", "? ", "(", ")", " and ", " not ", "1 of *", "\u2028", "\ufeff"}
 	for n := 1 + rng.Intn(4); n > 0 && len(b) > 0; n-- {
@@ -93,11 +93,11 @@ func mutate(rng *rand.Rand, src []byte) []byte {
 	return b
 }
 
-func hostileCases() []hostile {
+func hostileCases() []hostileCase {
 	rule := func(detection string) []byte {
 		return []byte("title: hostile\nlogsource: {product: windows, category: process_creation}\ndetection:\n" + detection)
 	}
-	return []hostile{
+	return []hostileCase{
 		{name: "mutated_rules", codes: []int{0, 1}, setup: func(t *testing.T, dir string) []string {
 			rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 			t.Logf("mutation seed printed in case of failure")
@@ -111,7 +111,7 @@ func hostileCases() []hostile {
 				return nil
 			})
 			for i := 0; i < 400; i++ {
-				file(t, dir, fmt.Sprintf("m%03d.yml", i), mutate(rng, seeds[rng.Intn(len(seeds))]))
+				hostileFile(t, dir, fmt.Sprintf("m%03d.yml", i), hostileMutate(rng, seeds[rng.Intn(len(seeds))]))
 			}
 			return []string{"-s", dir}
 		}},
@@ -120,7 +120,7 @@ func hostileCases() []hostile {
 			for i := 0; i < 50; i++ {
 				b := make([]byte, rng.Intn(5000))
 				rng.Read(b)
-				file(t, dir, fmt.Sprintf("r%02d.yml", i), b)
+				hostileFile(t, dir, fmt.Sprintf("r%02d.yml", i), b)
 			}
 			return []string{dir}
 		}, stderr: func(t *testing.T, s string) {
@@ -140,16 +140,16 @@ func hostileCases() []hostile {
 			}
 		}},
 		{name: "deep_but_allowed", codes: []int{0}, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "parens.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("(", 190)+"sel"+strings.Repeat(")", 190)+"\n"))
-			file(t, dir, "nots.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("not ", 190)+"sel\n"))
-			file(t, dir, "lists.yml", rule("  sel: "+strings.Repeat("[", 190)+"{CommandLine: x}"+strings.Repeat("]", 190)+"\n  condition: sel\n"))
-			file(t, dir, "custom.yml", append(rule("  sel:\n    CommandLine: x\n  condition: sel\n"), []byte("custom: "+strings.Repeat("[", 9000)+strings.Repeat("]", 9000)+"\n")...))
+			hostileFile(t, dir, "parens.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("(", 190)+"sel"+strings.Repeat(")", 190)+"\n"))
+			hostileFile(t, dir, "nots.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("not ", 190)+"sel\n"))
+			hostileFile(t, dir, "lists.yml", rule("  sel: "+strings.Repeat("[", 190)+"{CommandLine: x}"+strings.Repeat("]", 190)+"\n  condition: sel\n"))
+			hostileFile(t, dir, "custom.yml", append(rule("  sel:\n    CommandLine: x\n  condition: sel\n"), []byte("custom: "+strings.Repeat("[", 9000)+strings.Repeat("]", 9000)+"\n")...))
 			return []string{dir}
 		}},
 		{name: "deep_over_limits", codes: []int{1}, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "parens.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("(", 5000)+"sel"+strings.Repeat(")", 5000)+"\n"))
-			file(t, dir, "lists.yml", rule("  sel: "+strings.Repeat("[", 9000)+"{CommandLine: x}"+strings.Repeat("]", 9000)+"\n  condition: sel\n"))
-			file(t, dir, "yaml.yml", rule("  sel:\n    CommandLine: "+strings.Repeat("{a: ", 20000)+"x"+strings.Repeat("}", 20000)+"\n  condition: sel\n"))
+			hostileFile(t, dir, "parens.yml", rule("  sel:\n    CommandLine: x\n  condition: "+strings.Repeat("(", 5000)+"sel"+strings.Repeat(")", 5000)+"\n"))
+			hostileFile(t, dir, "lists.yml", rule("  sel: "+strings.Repeat("[", 9000)+"{CommandLine: x}"+strings.Repeat("]", 9000)+"\n  condition: sel\n"))
+			hostileFile(t, dir, "yaml.yml", rule("  sel:\n    CommandLine: "+strings.Repeat("{a: ", 20000)+"x"+strings.Repeat("}", 20000)+"\n  condition: sel\n"))
 			return []string{dir}
 		}, stderr: func(t *testing.T, s string) {
 			if !strings.Contains(s, "3 of 3 rules failed") {
@@ -163,7 +163,7 @@ func hostileCases() []hostile {
 				fmt.Fprintf(&b, "  s%d: {CommandLine: *v}\n", i)
 			}
 			b.WriteString("  condition: 1 of them\n")
-			file(t, dir, "fanout.yml", rule(b.String()))
+			hostileFile(t, dir, "fanout.yml", rule(b.String()))
 			return []string{dir}
 		}, stderr: func(t *testing.T, s string) {
 			if !strings.Contains(s, "aliases expand to more than") {
@@ -171,7 +171,7 @@ func hostileCases() []hostile {
 			}
 		}},
 		{name: "file_over_size_limit", codes: []int{1}, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "big.yml", rule("  sel:\n    CommandLine: "+strings.Repeat("x", 17<<20)+"\n  condition: sel\n"))
+			hostileFile(t, dir, "big.yml", rule("  sel:\n    CommandLine: "+strings.Repeat("x", 17<<20)+"\n  condition: sel\n"))
 			return []string{dir}
 		}, stderr: func(t *testing.T, s string) {
 			if !strings.Contains(s, "file is too large") {
@@ -179,7 +179,7 @@ func hostileCases() []hostile {
 			}
 		}},
 		{name: "big_value_in_limit", codes: []int{0}, maxMB: 1024, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "big.yml", rule("  sel:\n    CommandLine|contains: \""+strings.Repeat(`a\"\\`, 3<<20)+"\"\n  condition: sel\n"))
+			hostileFile(t, dir, "big.yml", rule("  sel:\n    CommandLine|contains: \""+strings.Repeat(`a\"\\`, 3<<20)+"\"\n  condition: sel\n"))
 			return []string{"-o", filepath.Join(dir, "out.kql"), dir}
 		}},
 		{name: "many_values_and_rules", codes: []int{0}, maxMB: 1024, setup: func(t *testing.T, dir string) []string {
@@ -189,7 +189,7 @@ func hostileCases() []hostile {
 				fmt.Fprintf(&b, "      - 'v%d \"q\" \\ *'\n", i)
 			}
 			b.WriteString("  condition: sel\n")
-			file(t, dir, "values.yml", rule(b.String()))
+			hostileFile(t, dir, "values.yml", rule(b.String()))
 			var r bytes.Buffer
 			for i := 0; i < 5000; i++ {
 				if i > 0 {
@@ -197,7 +197,7 @@ func hostileCases() []hostile {
 				}
 				r.Write(rule(fmt.Sprintf("  sel:\n    CommandLine|endswith: '\\r%d.exe'\n  condition: sel\n", i)))
 			}
-			file(t, dir, "rules.yml", r.Bytes())
+			hostileFile(t, dir, "rules.yml", r.Bytes())
 			return []string{"-o", filepath.Join(dir, "out.kql"), dir}
 		}},
 		{name: "expansion_budget", codes: []int{1}, setup: func(t *testing.T, dir string) []string {
@@ -207,12 +207,12 @@ func hostileCases() []hostile {
 				fmt.Fprintf(&b, "      - '-a -b -c -d -e %d'\n", i)
 			}
 			b.WriteString("  condition: sel\n")
-			file(t, dir, "windash.yml", rule(b.String()))
+			hostileFile(t, dir, "windash.yml", rule(b.String()))
 			return []string{dir}
 		}},
 		{name: "control_characters_in_names", codes: []int{1}, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "esc.yml", rule("  sel:\n    \"Comm\\e[31mand\\nLine\\u2028|contians\": x\n  \"s\\e]0;title\\a\": {CommandLine: x}\n  condition: \"sel and s\\e[2Jx\"\n"))
-			file(t, dir, "level.yml", append(rule("  sel:\n    CommandLine: x\n  condition: sel\n"), "level: \"hi\\e[2J\\u2028\\x00\"\n"...))
+			hostileFile(t, dir, "esc.yml", rule("  sel:\n    \"Comm\\e[31mand\\nLine\\u2028|contians\": x\n  \"s\\e]0;title\\a\": {CommandLine: x}\n  condition: \"sel and s\\e[2Jx\"\n"))
+			hostileFile(t, dir, "level.yml", append(rule("  sel:\n    CommandLine: x\n  condition: sel\n"), "level: \"hi\\e[2J\\u2028\\x00\"\n"...))
 			return []string{dir}
 		}, stderr: func(t *testing.T, s string) {
 			if !strings.Contains(s, `invalid level 'hi\x1b[2J\u2028\x00'`) {
@@ -220,25 +220,25 @@ func hostileCases() []hostile {
 			}
 		}},
 		{name: "symlink_loops_and_special_files", codes: []int{1}, setup: func(t *testing.T, dir string) []string {
-			file(t, dir, "good.yml", rule("  sel:\n    CommandLine: x\n  condition: sel\n"))
+			hostileFile(t, dir, "good.yml", rule("  sel:\n    CommandLine: x\n  condition: sel\n"))
 			os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
-			must(t, os.Symlink("..", filepath.Join(dir, "sub", "loop")))
-			must(t, os.Symlink("b.yml", filepath.Join(dir, "a.yml")))
-			must(t, os.Symlink("a.yml", filepath.Join(dir, "b.yml")))
-			must(t, os.Symlink("nowhere.yml", filepath.Join(dir, "dangling.yml")))
-			must(t, os.Mkdir(filepath.Join(dir, "dir.yml"), 0o755))
+			hostileMust(t, os.Symlink("..", filepath.Join(dir, "sub", "loop")))
+			hostileMust(t, os.Symlink("b.yml", filepath.Join(dir, "a.yml")))
+			hostileMust(t, os.Symlink("a.yml", filepath.Join(dir, "b.yml")))
+			hostileMust(t, os.Symlink("nowhere.yml", filepath.Join(dir, "dangling.yml")))
+			hostileMust(t, os.Mkdir(filepath.Join(dir, "dir.yml"), 0o755))
 			if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yml"), 0o644); err != nil {
 				t.Log("no fifo: ", err)
 			}
 			if runtime.GOOS == "linux" {
 				// Unreadable even by root: reading /proc/self/mem at offset 0 fails.
-				must(t, os.Symlink("/proc/self/mem", filepath.Join(dir, "mem.yml")))
+				hostileMust(t, os.Symlink("/proc/self/mem", filepath.Join(dir, "mem.yml")))
 			}
 			if os.Geteuid() != 0 {
-				p := file(t, dir, "noperm.yml", []byte("title: x"))
+				p := hostileFile(t, dir, "noperm.yml", []byte("title: x"))
 				os.Chmod(p, 0)
 				os.MkdirAll(filepath.Join(dir, "nopermdir"), 0o755)
-				file(t, dir, "nopermdir/x.yml", []byte("title: x"))
+				hostileFile(t, dir, "nopermdir/x.yml", []byte("title: x"))
 				os.Chmod(filepath.Join(dir, "nopermdir"), 0)
 				t.Cleanup(func() { os.Chmod(filepath.Join(dir, "nopermdir"), 0o755) })
 			}
@@ -259,7 +259,7 @@ func hostileCases() []hostile {
 	}
 }
 
-func must(t *testing.T, err error) {
+func hostileMust(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestHostileInputsAgainstBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildBinary(t)
+	bin := hostileBinary(t)
 	for _, c := range hostileCases() {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -280,7 +280,7 @@ func TestHostileInputsAgainstBinary(t *testing.T) {
 			cmd := exec.CommandContext(ctx, bin, args...)
 			cmd.Stdin = bytes.NewReader(c.stdin)
 			if c.name == "stdin_endless" {
-				cmd.Stdin = endless{}
+				cmd.Stdin = endlessReader{}
 			}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -330,10 +330,10 @@ func TestHostileInputsAgainstBinary(t *testing.T) {
 	}
 }
 
-// endless is an input that never ends: a stream of "a".
-type endless struct{}
+// endlessReader is an input that never ends: a stream of "a".
+type endlessReader struct{}
 
-func (endless) Read(p []byte) (int, error) {
+func (endlessReader) Read(p []byte) (int, error) {
 	for i := range p {
 		p[i] = 'a'
 	}

@@ -19,7 +19,7 @@ import (
 // leaves the existing output alone, -o creates missing directories, and a
 // batch reports every failure while converting the rest.
 
-const goodRule = `title: Whoami
+const safetyRule = `title: Whoami
 logsource: {product: windows, category: process_creation}
 detection:
   sel:
@@ -27,10 +27,10 @@ detection:
   condition: sel
 `
 
-const goodQuery = "DeviceProcessEvents\n| where ProcessCommandLine contains \"whoami\"\n"
+const safetyQuery = "DeviceProcessEvents\n| where ProcessCommandLine contains \"whoami\"\n"
 
-// writeRules creates the named rule files in a new directory.
-func writeRules(t *testing.T, files map[string]string) string {
+// safetyRules creates the named rule files in a new directory.
+func safetyRules(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, src := range files {
@@ -45,13 +45,13 @@ func writeRules(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-func convertCLI(args ...string) (stdout, stderr string, code int) {
+func safetyConvert(args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
 	code = run(append([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr"}, args...), strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 
-func inode(t *testing.T, path string) uint64 {
+func safetyInode(t *testing.T, path string) uint64 {
 	t.Helper()
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -64,9 +64,9 @@ func inode(t *testing.T, path string) uint64 {
 	return st.Ino
 }
 
-// leftovers lists the files of dir other than the given ones (temporary
+// safetyLeftovers lists the files of dir other than the given ones (temporary
 // files of an interrupted write would show up here).
-func leftovers(t *testing.T, dir string, keep ...string) []string {
+func safetyLeftovers(t *testing.T, dir string, keep ...string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -86,7 +86,7 @@ func leftovers(t *testing.T, dir string, keep ...string) []string {
 }
 
 func TestOutputIsReplacedAtomically(t *testing.T) {
-	rules := writeRules(t, map[string]string{"a.yml": goodRule})
+	rules := safetyRules(t, map[string]string{"a.yml": safetyRule})
 	outDir := t.TempDir()
 	out := filepath.Join(outDir, "queries.kql")
 	if err := os.WriteFile(out, []byte("old queries\n"), 0o600); err != nil {
@@ -98,44 +98,44 @@ func TestOutputIsReplacedAtomically(t *testing.T) {
 	if err := os.Link(out, link); err != nil {
 		t.Skip("no hard links here: ", err)
 	}
-	before := inode(t, out)
-	_, stderr, code := convertCLI("-o", out, rules)
+	before := safetyInode(t, out)
+	_, stderr, code := safetyConvert("-o", out, rules)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if got, _ := os.ReadFile(out); string(got) != goodQuery {
-		t.Errorf("output %q, want %q", got, goodQuery)
+	if got, _ := os.ReadFile(out); string(got) != safetyQuery {
+		t.Errorf("output %q, want %q", got, safetyQuery)
 	}
 	if got, _ := os.ReadFile(link); string(got) != "old queries\n" {
 		t.Errorf("the old file was rewritten in place (its other link now shows %q): the write is not temp file + rename", got)
 	}
-	if inode(t, out) == before {
+	if safetyInode(t, out) == before {
 		t.Errorf("same inode after the write: not replaced by rename")
 	}
 	if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want the old file's 0600 kept", fi.Mode().Perm())
 	}
-	if l := leftovers(t, outDir, "queries.kql", "old.kql"); len(l) > 0 {
+	if l := safetyLeftovers(t, outDir, "queries.kql", "old.kql"); len(l) > 0 {
 		t.Errorf("files left behind: %v", l)
 	}
 }
 
 func TestFailedConversionLeavesOutputUntouched(t *testing.T) {
-	rules := writeRules(t, map[string]string{
-		"a_good.yml": goodRule,
-		"b_bad.yml":  strings.Replace(goodRule, "contains", "contians", 1),
+	rules := safetyRules(t, map[string]string{
+		"a_good.yml": safetyRule,
+		"b_bad.yml":  strings.Replace(safetyRule, "contains", "contians", 1),
 	})
 	outDir := t.TempDir()
 	out := filepath.Join(outDir, "queries.kql")
 	if err := os.WriteFile(out, []byte("precious\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := inode(t, out)
-	stdout, stderr, code := convertCLI("-o", out, rules)
+	before := safetyInode(t, out)
+	stdout, stderr, code := safetyConvert("-o", out, rules)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	if got, _ := os.ReadFile(out); string(got) != "precious\n" || inode(t, out) != before {
+	if got, _ := os.ReadFile(out); string(got) != "precious\n" || safetyInode(t, out) != before {
 		t.Errorf("output file changed to %q after a failed conversion", got)
 	}
 	if stdout != "" {
@@ -146,17 +146,17 @@ func TestFailedConversionLeavesOutputUntouched(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if l := leftovers(t, outDir, "queries.kql"); len(l) > 0 {
+	if l := safetyLeftovers(t, outDir, "queries.kql"); len(l) > 0 {
 		t.Errorf("files left behind: %v", l)
 	}
 
 	// With -s the failures are skipped and the rest is written.
-	_, stderr, code = convertCLI("-s", "-o", out, rules)
+	_, stderr, code = safetyConvert("-s", "-o", out, rules)
 	if code != 0 {
 		t.Errorf("-s: exit %d, want 0: %s", code, stderr)
 	}
-	if got, _ := os.ReadFile(out); string(got) != goodQuery {
-		t.Errorf("-s: output %q, want %q", got, goodQuery)
+	if got, _ := os.ReadFile(out); string(got) != safetyQuery {
+		t.Errorf("-s: output %q, want %q", got, safetyQuery)
 	}
 	if !strings.Contains(stderr, "b_bad.yml:5:17:") {
 		t.Errorf("-s: the failure is not reported:\n%s", stderr)
@@ -164,24 +164,24 @@ func TestFailedConversionLeavesOutputUntouched(t *testing.T) {
 }
 
 func TestOutputIntoMissingDirectory(t *testing.T) {
-	rules := writeRules(t, map[string]string{"a.yml": goodRule})
+	rules := safetyRules(t, map[string]string{"a.yml": safetyRule})
 	out := filepath.Join(t.TempDir(), "new", "nested", "queries.kql")
-	_, stderr, code := convertCLI("-o", out, rules)
+	_, stderr, code := safetyConvert("-o", out, rules)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if got, _ := os.ReadFile(out); string(got) != goodQuery {
-		t.Errorf("output %q, want %q", got, goodQuery)
+	if got, _ := os.ReadFile(out); string(got) != safetyQuery {
+		t.Errorf("output %q, want %q", got, safetyQuery)
 	}
 }
 
 func TestOutputThatCannotBeWritten(t *testing.T) {
-	rules := writeRules(t, map[string]string{"a.yml": goodRule})
+	rules := safetyRules(t, map[string]string{"a.yml": safetyRule})
 	dir := t.TempDir()
 	// -o names a directory: an error, and the directory is left alone.
 	sub := filepath.Join(dir, "sub")
 	os.Mkdir(sub, 0o755)
-	_, stderr, code := convertCLI("-o", sub, rules)
+	_, stderr, code := safetyConvert("-o", sub, rules)
 	if code != 1 || !strings.Contains(stderr, "is a directory") {
 		t.Errorf("-o DIR: exit %d, stderr %q; want 1 and 'is a directory'", code, stderr)
 	}
@@ -191,11 +191,11 @@ func TestOutputThatCannotBeWritten(t *testing.T) {
 	// -o below a regular file.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("x"), 0o644)
-	_, stderr, code = convertCLI("-o", filepath.Join(file, "out.kql"), rules)
+	_, stderr, code = safetyConvert("-o", filepath.Join(file, "out.kql"), rules)
 	if code != 1 || !strings.HasPrefix(stderr, "sigma2kql: ") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("-o FILE/out.kql: exit %d, stderr %q; want 1 and one line", code, stderr)
 	}
-	if l := leftovers(t, dir, "sub", "file"); len(l) > 0 {
+	if l := safetyLeftovers(t, dir, "sub", "file"); len(l) > 0 {
 		t.Errorf("files left behind: %v", l)
 	}
 }
@@ -203,7 +203,7 @@ func TestOutputThatCannotBeWritten(t *testing.T) {
 // Regression: a symbolic link given to -o was replaced by a regular file,
 // and the file it points to kept the old queries.
 func TestOutputThroughSymlink(t *testing.T) {
-	rules := writeRules(t, map[string]string{"a.yml": goodRule})
+	rules := safetyRules(t, map[string]string{"a.yml": safetyRule})
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.kql")
 	os.WriteFile(real, []byte("old\n"), 0o644)
@@ -211,14 +211,14 @@ func TestOutputThroughSymlink(t *testing.T) {
 	if err := os.Symlink("real.kql", link); err != nil {
 		t.Skip("no symbolic links here: ", err)
 	}
-	_, stderr, code := convertCLI("-o", link, rules)
+	_, stderr, code := safetyConvert("-o", link, rules)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the symbolic link was replaced")
 	}
-	if got, _ := os.ReadFile(real); string(got) != goodQuery {
+	if got, _ := os.ReadFile(real); string(got) != safetyQuery {
 		t.Errorf("the link's target holds %q, want the queries", got)
 	}
 }
@@ -231,7 +231,7 @@ func TestOutputToPipe(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no named pipes")
 	}
-	rules := writeRules(t, map[string]string{"a.yml": goodRule})
+	rules := safetyRules(t, map[string]string{"a.yml": safetyRule})
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -250,7 +250,7 @@ func TestOutputToPipe(t *testing.T) {
 	}()
 	done := make(chan int, 1)
 	go func() {
-		_, stderr, code := convertCLI("-o", fifo, rules)
+		_, stderr, code := safetyConvert("-o", fifo, rules)
 		if code != 0 {
 			t.Errorf("exit %d: %s", code, stderr)
 		}
@@ -258,38 +258,38 @@ func TestOutputToPipe(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-timeAfter(10):
+	case <-safetyAfter(10):
 		// Unblock the writer side so that the test ends.
 		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
 			f.Close()
 		}
 		t.Fatal("convert -o FIFO did not finish")
 	}
-	if s := <-got; s != goodQuery {
-		t.Errorf("the pipe received %q, want %q", s, goodQuery)
+	if s := <-got; s != safetyQuery {
+		t.Errorf("the pipe received %q, want %q", s, safetyQuery)
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the named pipe was replaced")
 	}
-	if l := leftovers(t, dir, "fifo"); len(l) > 0 {
+	if l := safetyLeftovers(t, dir, "fifo"); len(l) > 0 {
 		t.Errorf("files left behind: %v", l)
 	}
 }
 
-var diagLine = regexp.MustCompile(`^(\S+?)(:\d+(:\d+)?)?: \S.*$`)
+var safetyDiagLine = regexp.MustCompile(`^(\S+?)(:\d+(:\d+)?)?: \S.*$`)
 
 func TestBatchReportsEveryFailureAndConvertsTheRest(t *testing.T) {
-	rules := writeRules(t, map[string]string{
-		"1_good.yml":          goodRule,
-		"2_bad_modifier.yml":  strings.Replace(goodRule, "contains", "contians", 1),
+	rules := safetyRules(t, map[string]string{
+		"1_good.yml":          safetyRule,
+		"2_bad_modifier.yml":  strings.Replace(safetyRule, "contains", "contians", 1),
 		"3_bad_yaml.yml":      "title: [unclosed\n",
-		"4_good.yml":          strings.Replace(goodRule, "whoami", "hostname", 1),
-		"5_bad_condition.yml": strings.Replace(goodRule, "condition: sel", "condition: sel and filter", 1),
+		"4_good.yml":          strings.Replace(safetyRule, "whoami", "hostname", 1),
+		"5_bad_condition.yml": strings.Replace(safetyRule, "condition: sel", "condition: sel and filter", 1),
 		"6_binary.yml":        "\x00\x01\x02\xff\xfe",
 		"7_empty.yml":         "",
-		"sub/8_good.yml":      strings.Replace(goodRule, "whoami", "ipconfig", 1),
+		"sub/8_good.yml":      strings.Replace(safetyRule, "whoami", "ipconfig", 1),
 	})
-	stdout, stderr, code := convertCLI(rules)
+	stdout, stderr, code := safetyConvert(rules)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -307,10 +307,12 @@ func TestBatchReportsEveryFailureAndConvertsTheRest(t *testing.T) {
 		t.Errorf("no summary line in:\n%s", stderr)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
-		if !diagLine.MatchString(line) {
+		if !safetyDiagLine.MatchString(line) {
 			t.Errorf("stderr line not of the form file:line:col: message: %q", line)
 		}
 	}
 }
 
-func timeAfter(seconds int) <-chan time.Time { return time.After(time.Duration(seconds) * time.Second) }
+func safetyAfter(seconds int) <-chan time.Time {
+	return time.After(time.Duration(seconds) * time.Second)
+}

@@ -11,17 +11,17 @@ import (
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
-// budget is the time the conversion of one fuzzed rule may take with all
+// fuzzBudget is the time the conversion of one fuzzed rule may take with all
 // the pipelines; more is a hang (the watchdog panics, which the fuzzer
 // records as a failing input).
-const budget = 10 * time.Second
+const fuzzBudget = 10 * time.Second
 
-// kustoPipelines returns a conversion configuration for each built-in
+// fuzzKustoPipelines returns a conversion configuration for each built-in
 // pipeline of the kusto target.
-func kustoPipelines() []*Config {
+func fuzzKustoPipelines() []*Config {
 	var out []*Config
 	for _, p := range pipeline.Builtins() {
-		if len(p.Targets) > 0 && !contains(p.Targets, "kusto") {
+		if len(p.Targets) > 0 && !fuzzContains(p.Targets, "kusto") {
 			continue
 		}
 		out = append(out, &Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1})
@@ -29,7 +29,7 @@ func kustoPipelines() []*Config {
 	return out
 }
 
-func contains(list []string, s string) bool {
+func fuzzContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -45,10 +45,10 @@ func contains(list []string, s string) bool {
 // the escapes the printer writes, so that no value leaks out of its
 // literal.
 func FuzzConvert(f *testing.F) {
-	for _, src := range fuzzseed.Rules(rootDir) {
+	for _, src := range fuzzseed.Rules(fuzzRootDir) {
 		f.Add(src)
 	}
-	cfgs := kustoPipelines()
+	cfgs := fuzzKustoPipelines()
 	if len(cfgs) == 0 {
 		f.Fatal("no built-in kusto pipeline")
 	}
@@ -57,8 +57,8 @@ func FuzzConvert(f *testing.F) {
 			src = []byte{}
 		}
 		for _, cfg := range cfgs {
-			w := time.AfterFunc(budget, func() {
-				panic("converting with " + cfg.Pipelines[0].Name + " took more than " + budget.String())
+			w := time.AfterFunc(fuzzBudget, func() {
+				panic("converting with " + cfg.Pipelines[0].Name + " took more than " + fuzzBudget.String())
 			})
 			results := Run(cfg, []Input{{Name: "fuzz.yml", Src: src}})
 			w.Stop()
@@ -76,5 +76,5 @@ func FuzzConvert(f *testing.F) {
 	})
 }
 
-// rootDir is the repository root, seen from this package's directory.
-const rootDir = "../.."
+// fuzzRootDir is the repository root, seen from this package's directory.
+const fuzzRootDir = "../.."
