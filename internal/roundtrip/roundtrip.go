@@ -9,6 +9,11 @@
 //
 // The package is backend-neutral: a backend's round-trip test maps each
 // Selection to the literals it expects (see backends/kql/roundtrip_test.go).
+// For another target, such as Splunk SPL, the test needs the same three
+// pieces: a reader of the target's quoting written from its documentation
+// (for KQL, kqlcheck.Literals, checked against Microsoft's parser), the
+// forms the backend prints for each Match (its rtExpect), and the
+// generator's Rule and Meaning, unchanged.
 package roundtrip
 
 import (
