@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // An Error is a problem found in a Sigma document, or in a pipeline file,
@@ -116,10 +117,40 @@ func PrintErrors(w io.Writer, err error) {
 	}
 }
 
-// oneLine keeps each diagnostic on one line so that tools can parse it.
+// oneLine keeps each diagnostic on one line so that tools can parse it: a
+// line break becomes a space. Other control characters, the Unicode line
+// separators and invalid UTF-8 are escaped (\x1b, \u2028), so that text
+// from a rule cannot send escape sequences to a terminal or a CI log.
 func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0 || r == 0x2028 || r == 0x2029 || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case strings.HasPrefix(s[i:], "\r\n"):
+			b.WriteByte(' ')
+			size = 2
+		case r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

@@ -3,7 +3,9 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -90,6 +92,17 @@ func (p *parser) condition(text string, base ast.Pos, exact bool, det *ast.Detec
 		p.errs.Addf(pos, "the pipe syntax in conditions (aggregations such as '| count() by' and '| near') is obsolete; write a Sigma correlation rule instead")
 		return &ast.BadExpr{From: pos}
 	}
+	if len(text) > MaxConditionLength {
+		p.errs.Addf(base, "condition is %d characters long; the limit is %d", len(text), MaxConditionLength)
+		return &ast.BadExpr{From: base}
+	}
+	if p.conditionText += len(text); p.conditionText > maxConditionText {
+		if !p.conditionsReported {
+			p.conditionsReported = true
+			p.errs.Addf(base, "the conditions of this file are longer than %d characters in all; the rest are not read", maxConditionText)
+		}
+		return &ast.BadExpr{From: base}
+	}
 	if strings.TrimSpace(text) == "" {
 		p.errs.Addf(base, "empty condition: expected an expression such as 'selection' or '1 of selection_*'")
 		return &ast.BadExpr{From: base}
@@ -142,9 +155,15 @@ func isWordByte(c byte) bool {
 // conditionHint rewrites participle's messages in the words of the
 // condition language.
 func conditionHint(msg string) string {
+	if rest, ok := strings.CutPrefix(strings.TrimPrefix(msg, "lexer: "), "invalid input text "); ok {
+		// The lexer stops at a character no token starts with.
+		if text, err := strconv.Unquote(rest); err == nil && text != "" {
+			r, _ := utf8.DecodeRuneInString(text)
+			return fmt.Sprintf("unexpected character %q: expected search identifiers, 'and', 'or', 'not', '1 of', 'all of' and parentheses", r)
+		}
+	}
 	r := strings.NewReplacer(`<word>`, "an identifier", `"("`, "'('", `")"`, "')'", "<EOF>", "end of condition",
-		"expected GNot", "expected an identifier, '(', 'not' or '1 of'", "expected GPrimary", "expected an identifier, '(' or '1 of'",
-		"expected GOr", "expected an expression", "expected GAnd", "expected an expression")
+		"GOr", "an expression", "GAnd", "an expression", "GNot", "an expression", "GPrimary", "an expression", "GOf", "an expression")
 	msg = r.Replace(msg)
 	for _, kw := range []string{"AND", "OR", "NOT"} {
 		if strings.Contains(msg, `"`+kw+`"`) {

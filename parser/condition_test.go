@@ -133,7 +133,7 @@ func TestConditionErrors(t *testing.T) {
 		{"selection", `r.yml:13:16: undefined search identifier "selection" in condition; defined: sel_a, sel_b, filter_1, _hidden`},
 		{"sel_a and nothing_like_it", `r.yml:13:26: undefined search identifier "nothing_like_it" in condition; defined: sel_a, sel_b, filter_1, _hidden`},
 		{"sel_a AND sel_b", `r.yml:13:22: invalid condition "sel_a AND sel_b": unexpected token "AND" (keywords are lower case: use 'and')`},
-		{"sel_a and", `r.yml:13:25: invalid condition "sel_a and": unexpected token "end of condition" (expected an identifier, '(', 'not' or '1 of')`},
+		{"sel_a and", `r.yml:13:25: invalid condition "sel_a and": unexpected token "end of condition" (expected an expression)`},
 		{"2 of sel_*", `r.yml:13:16: invalid quantifier "2": expected '1 of', 'any of' or 'all of'`},
 		{"1 of select*", `r.yml:13:16: pattern "select*" in '1 of select*' matches no search identifier; defined: sel_a, sel_b, filter_1, _hidden`},
 		{"1 of filter*x", `r.yml:13:16: pattern "filter*x" in '1 of filter*x' matches no search identifier; defined: sel_a, sel_b, filter_1, _hidden`},

@@ -21,6 +21,10 @@ func (p *parser) detection(n *yaml.Node) *ast.Detection {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			p.errs.Addf(p.at(k), "a search identifier must be a non-empty name, found %s", kindName(k))
+			continue
+		}
 		if seen[k.Value] {
 			p.errs.Addf(p.at(k), "duplicate search identifier %q", k.Value)
 			continue
@@ -32,10 +36,6 @@ func (p *parser) detection(n *yaml.Node) *ast.Detection {
 		case "timeframe":
 			d.Timeframe = p.str("timeframe", v)
 		default:
-			if k.Kind != yaml.ScalarNode || k.Value == "" {
-				p.errs.Addf(p.at(k), "a search identifier must be a non-empty name")
-				continue
-			}
 			s := &ast.Search{NamePos: p.at(k), Name: k.Value}
 			s.Body = p.search(v, 0)
 			d.Searches = append(d.Searches, s)
@@ -93,8 +93,11 @@ func (p *parser) scalarStart(n *yaml.Node) (ast.Pos, bool) {
 // search decodes the body of a search identifier.
 func (p *parser) search(n *yaml.Node, depth int) ast.Matcher {
 	n = p.deref(n)
-	if depth > MaxDepth || p.aliases > maxAliasNodes {
-		p.errs.Addf(p.at(n), "search is nested too deeply or expands too many aliases (limit %d levels)", MaxDepth)
+	if p.aliasesSpent() {
+		return &ast.AllOf{MapPos: p.at(n)}
+	}
+	if depth > MaxDepth {
+		p.errs.Addf(p.at(n), "search is nested more than %d levels deep", MaxDepth)
 		return &ast.AllOf{MapPos: p.at(n)}
 	}
 	switch n.Kind {
@@ -103,6 +106,10 @@ func (p *parser) search(n *yaml.Node, depth int) ast.Matcher {
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				p.errs.Addf(p.at(k), "a field name must be a string such as 'CommandLine|contains', found %s", kindName(k))
+				continue
+			}
 			if seen[k.Value] {
 				p.errs.Addf(p.at(k), "duplicate field %q in the same search map", k.Value)
 				continue
@@ -110,7 +117,7 @@ func (p *parser) search(n *yaml.Node, depth int) ast.Matcher {
 			seen[k.Value] = true
 			m.Items = append(m.Items, p.fieldMatch(k, n.Content[i+1]))
 		}
-		if len(m.Items) == 0 {
+		if len(n.Content) == 0 {
 			p.errs.Addf(p.at(n), "empty search map: expected field: value items")
 		}
 		return m
@@ -170,6 +177,9 @@ func (p *parser) fieldMatch(k, v *yaml.Node) *ast.FieldMatch {
 		fm.Modifiers = append(fm.Modifiers, ast.Modifier{ModPos: pos, Name: name})
 	}
 	v = p.deref(v)
+	if p.aliasesSpent() {
+		return fm
+	}
 	var vals []*yaml.Node
 	switch v.Kind {
 	case yaml.ScalarNode:

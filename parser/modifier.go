@@ -86,6 +86,13 @@ func (p *parser) values(fm *ast.FieldMatch, list *yaml.Node, scalars []*yaml.Nod
 				return
 			}
 			v.pristine = false
+			if e, ok := v.v.(*ast.Expansion); ok {
+				p.alternatives += len(e.Values) - 1
+				if p.alternatives > MaxAlternatives {
+					p.errs.Addf(m.ModPos, "modifier '%s' expands the values of this file into more than %d alternatives", m.Name, MaxAlternatives)
+					return
+				}
+			}
 		}
 	}
 	for _, v := range vals {
@@ -143,13 +150,21 @@ func describe(v ast.Value) string {
 // applyModifier applies one value modifier; it returns an error message.
 func applyModifier(name string, mv *mval) string {
 	if e, ok := mv.v.(*ast.Expansion); ok {
-		for i, x := range e.Values {
+		// Each alternative is modified; alternatives that expand in
+		// turn (windash then base64offset) join the same flat list.
+		out := make([]ast.Value, 0, len(e.Values))
+		for _, x := range e.Values {
 			sub := &mval{v: x}
 			if err := applyModifier(name, sub); err != "" {
 				return err
 			}
-			e.Values[i] = sub.v
+			if se, ok := sub.v.(*ast.Expansion); ok {
+				out = append(out, se.Values...)
+				continue
+			}
+			out = append(out, sub.v)
 		}
+		e.Values = out
 		return ""
 	}
 	bad := func(want string) string {
@@ -215,7 +230,11 @@ func applyModifier(name string, mv *mval) string {
 		if !ok {
 			return bad("strings")
 		}
-		mv.v = windash(v)
+		e, n := windash(v)
+		if e == nil {
+			return fmt.Sprintf("modifier 'windash' would expand %s into %d^%d alternatives (%d flag dashes); the limit is %d flag dashes in one value", describe(v), len(windashChars), n, n, maxWindashFlags)
+		}
+		mv.v = e
 	case "re":
 		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
 			if !mv.pristine {
@@ -363,9 +382,15 @@ func isWindash(r rune) bool {
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// maxWindashFlags is the largest number of flag dashes in one value that
+// windash expands: the alternatives grow as 5^flags (3125 for 5 flags).
+const maxWindashFlags = 5
+
 // windash returns every spelling of s with each command-line flag dash
 // (a dash at the start of a word) replaced by each of the dash characters.
-func windash(s *ast.String) *ast.Expansion {
+// It returns nil and the number of flag dashes when there are more than
+// maxWindashFlags of them.
+func windash(s *ast.String) (*ast.Expansion, int) {
 	type slot struct{ part, index int } // rune index in a literal
 	var slots []slot
 	runes := make([][]rune, len(s.Parts))
@@ -391,7 +416,10 @@ func windash(s *ast.String) *ast.Expansion {
 	e := &ast.Expansion{ValuePos: s.ValuePos}
 	if len(slots) == 0 {
 		e.Values = []ast.Value{s}
-		return e
+		return e, 0
+	}
+	if len(slots) > maxWindashFlags {
+		return nil, len(slots)
 	}
 	n := 1
 	for range slots {
@@ -429,7 +457,7 @@ func windash(s *ast.String) *ast.Expansion {
 		}
 		e.Values = append(e.Values, v)
 	}
-	return e
+	return e, len(slots)
 }
 
 // parsePlaceholders reads a value under the expand modifier: "%name%" is a

@@ -22,6 +22,17 @@ const (
 	// MaxDepth is the deepest nesting of YAML collections, and of
 	// parentheses in a condition, that is accepted.
 	MaxDepth = 200
+	// MaxConditionLength is the longest condition accepted, in bytes. (The
+	// longest condition of the SigmaHQ rules has 346.)
+	MaxConditionLength = 10000
+	// maxConditionText bounds the length of all the conditions of a file.
+	maxConditionText = 50 * MaxConditionLength
+	// MaxErrors is the most errors reported for one file; a last line
+	// says how many more there are.
+	MaxErrors = 100
+	// MaxAlternatives is the most values that the modifiers which turn one
+	// value into several (windash, base64offset) may add in one file.
+	MaxAlternatives = 100000
 	// maxAliasNodes bounds how many nodes YAML aliases may expand to.
 	maxAliasNodes = 100000
 )
@@ -38,7 +49,11 @@ func ParseFile(filename string, src []byte) (*ast.File, error) {
 	}
 	if !utf8.Valid(src) {
 		line, col := invalidUTF8Pos(src)
-		p.errs.Addf(p.pos(line, col), "file is not valid UTF-8 text")
+		msg := "file is not valid UTF-8 text"
+		if bytes.HasPrefix(src, []byte{0xff, 0xfe}) || bytes.HasPrefix(src, []byte{0xfe, 0xff}) {
+			msg += ": it looks like UTF-16; save it as UTF-8"
+		}
+		p.errs.Add(p.pos(line, col), msg)
 		return f, p.errs.Err()
 	}
 	docs, err := p.documents(src)
@@ -52,13 +67,25 @@ func ParseFile(filename string, src []byte) (*ast.File, error) {
 	}
 	p.collection(f, docs)
 	p.errs.Sort()
+	if n := len(p.errs); n > MaxErrors {
+		p.errs = append(p.errs[:MaxErrors], ast.Errorf(ast.Pos{Filename: filename}, "too many errors: %d more not shown", n-MaxErrors))
+	}
 	return f, p.errs.Err()
 }
 
 type parser struct {
 	filename string
 	errs     ast.ErrorList
-	aliases  int // nodes visited through aliases
+	aliases  int // nodes brought in by aliases
+
+	conditionText      int  // bytes of condition text read
+	conditionsReported bool // the condition budget was reported spent
+
+	aliasesReported bool               // the alias budget was reported spent
+	sizes           map[*yaml.Node]int // expanded sizes of nodes aliases refer to
+	cycle           bool               // expandedSize met a node inside itself
+
+	alternatives int // values added by modifiers that expand one value into several
 }
 
 func (p *parser) pos(line, col int) ast.Pos {
@@ -102,8 +129,21 @@ func (p *parser) documents(src []byte) ([]*yaml.Node, error) {
 func (p *parser) yamlError(src []byte, err error) error {
 	msg := err.Error()
 	m := yamlLineRx.FindStringSubmatch(msg)
-	if m == nil {
-		return ast.Errorf(ast.Pos{Filename: p.filename}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	if m == nil || m[1] == "" {
+		// Some errors of the YAML library carry no position; find it.
+		text := strings.TrimPrefix(msg, "yaml: ")
+		pos := ast.Pos{Filename: p.filename}
+		if a := unknownAnchorRx.FindStringSubmatch(text); a != nil {
+			if i := bytes.Index(src, []byte("*"+a[1])); i >= 0 {
+				pos = p.offsetPos(src, i)
+			}
+		} else if strings.Contains(text, "control characters are not allowed") {
+			if i := firstControl(src); i >= 0 {
+				pos = p.offsetPos(src, i)
+				text = fmt.Sprintf("control character %U is not allowed", []rune(string(src[i:min(i+4, len(src))]))[0])
+			}
+		}
+		return ast.Errorf(pos, "invalid YAML: %s", text)
 	}
 	line, _ := strconv.Atoi(m[1])
 	col := 0
@@ -111,6 +151,29 @@ func (p *parser) yamlError(src []byte, err error) error {
 		col = firstColumn(src, line)
 	}
 	return ast.Errorf(p.pos(line, col), "invalid YAML: %s", m[2])
+}
+
+var unknownAnchorRx = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// offsetPos returns the position of byte offset i of src.
+func (p *parser) offsetPos(src []byte, i int) ast.Pos {
+	line := 1 + bytes.Count(src[:i], []byte("\n"))
+	start := bytes.LastIndexByte(src[:i], '\n') + 1
+	return p.pos(line, utf8.RuneCount(src[start:i])+1)
+}
+
+// firstControl returns the offset of the first character that YAML does not
+// allow in a stream (C0 and C1 controls other than tab, line feed, carriage
+// return and U+0085; DEL; U+FFFE and U+FFFF), or -1.
+func firstControl(src []byte) int {
+	for i, r := range string(src) {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		case r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff:
+			return i
+		}
+	}
+	return -1
 }
 
 // firstColumn returns the column of the first non-blank character of line.
@@ -264,7 +327,7 @@ func kindName(n *yaml.Node) string {
 		case scalarNull:
 			return "null"
 		case scalarInt, scalarFloat:
-			return "the number " + n.Value
+			return "the number " + clip(n.Value)
 		case scalarBool:
 			return "the boolean " + n.Value
 		}
@@ -273,20 +336,84 @@ func kindName(n *yaml.Node) string {
 	return "nothing"
 }
 
+// clip shortens s for a message, on a character boundary.
 func clip(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
+	if len(s) <= 60 {
+		return s
 	}
-	return s
+	i := 57
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }
 
-// deref follows aliases, within a budget that defeats alias bombs.
+// deref follows aliases. Every node an alias brings in (the whole tree it
+// stands for, aliases in it expanded) counts against a budget, which
+// defeats alias bombs ("billion laughs"): when it is spent, deref reports
+// it once, and the consumers of collections stop (see aliasesSpent).
 func (p *parser) deref(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.AliasNode {
+		return n
+	}
+	at := n
 	for n != nil && n.Kind == yaml.AliasNode {
-		p.aliases++
 		n = n.Alias
 	}
+	if n == nil {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: at.Line, Column: at.Column}
+	}
+	p.cycle = false
+	p.aliases += p.expandedSize(n, 0)
+	if p.aliases > maxAliasNodes && !p.aliasesReported {
+		p.aliasesReported = true
+		if p.cycle {
+			p.errs.Addf(p.at(at), "alias *%s refers to a node that contains it", at.Value)
+		} else {
+			p.errs.Addf(p.at(at), "aliases expand to more than %d YAML nodes; the rest of the file is not read", maxAliasNodes)
+		}
+	}
 	return n
+}
+
+// aliasesSpent reports whether aliases have expanded to more nodes than
+// allowed.
+func (p *parser) aliasesSpent() bool { return p.aliases > maxAliasNodes }
+
+// expandedSize returns how many nodes n stands for with every alias in it
+// expanded, saturating just above the alias budget. Sizes are remembered,
+// so that nested aliases cost their expansion once.
+func (p *parser) expandedSize(n *yaml.Node, depth int) int {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil {
+		return 1
+	}
+	if s, ok := p.sizes[n]; ok {
+		if s < 0 {
+			p.cycle = true
+			return maxAliasNodes + 1
+		}
+		return s
+	}
+	if depth > MaxDepth {
+		return maxAliasNodes + 1
+	}
+	if p.sizes == nil {
+		p.sizes = map[*yaml.Node]int{}
+	}
+	p.sizes[n] = -1 // in progress: meeting it again is a cycle
+	size := 1
+	for _, c := range n.Content {
+		size += p.expandedSize(c, depth+1)
+		if size > maxAliasNodes {
+			size = maxAliasNodes + 1
+			break
+		}
+	}
+	p.sizes[n] = size
+	return size
 }
 
 // ----------------------------------------------------------------------------
@@ -335,7 +462,7 @@ func (p *parser) strList(key string, n *yaml.Node) []string {
 // attributes.
 func (p *parser) generic(n *yaml.Node, depth int) any {
 	n = p.deref(n)
-	if depth > MaxDepth || p.aliases > maxAliasNodes {
+	if depth > MaxDepth || p.aliasesSpent() {
 		return nil
 	}
 	switch n.Kind {

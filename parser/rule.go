@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -199,11 +200,15 @@ func (p *parser) rule(n *yaml.Node) *ast.Rule {
 	} else if v := mapValue(n, "title"); r.Title == "" && v.Kind == yaml.ScalarNode {
 		p.errs.Addf(pos, "title is empty")
 	}
+	name := "rule"
+	if r.Title != "" {
+		name = fmt.Sprintf("rule %q", r.Title)
+	}
 	if _, ok := r.KeyPos["logsource"]; !ok {
-		p.errs.Addf(r.DocPos, "rule %q has no logsource: expected e.g. 'logsource: {product: windows, category: process_creation}'", r.Title)
+		p.errs.Addf(r.DocPos, "%s has no logsource: expected e.g. 'logsource: {product: windows, category: process_creation}'", name)
 	}
 	if det == nil {
-		p.errs.Addf(r.DocPos, "rule %q has no detection", r.Title)
+		p.errs.Addf(r.DocPos, "%s has no detection", name)
 		return r
 	}
 	r.Detection = p.detection(det)

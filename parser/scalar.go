@@ -96,9 +96,19 @@ func boolValue(s string) bool {
 	return false
 }
 
+// maxIntDigits is the longest integer, in characters, that is read as a
+// number. Converting a number between bases takes time quadratic in its
+// length, so a longer one stays a string. Python, which the reference runs
+// on, refuses to convert integers of more than 4300 digits as well.
+const maxIntDigits = 4300
+
 // intText returns the decimal text of a YAML 1.1 integer, as Python prints it.
+// An integer longer than maxIntDigits is not converted.
 func intText(s string) (string, bool) {
 	t := strings.ReplaceAll(s, "_", "")
+	if len(t) > maxIntDigits {
+		return "", false
+	}
 	neg := false
 	switch {
 	case strings.HasPrefix(t, "-"):

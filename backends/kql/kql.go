@@ -274,11 +274,11 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 		case len(plain) == len(ms) && or:
 			p.in(field, plain)
 		case or:
-			p.b.WriteString(quoteName(field) + " in~ (")
+			p.b.WriteString(p.asText(field) + " in~ (")
 			p.list(plain)
 			p.b.WriteString(")")
 		default:
-			p.b.WriteString(quoteName(field) + " has_all (")
+			p.b.WriteString(p.asText(field) + " has_all (")
 			p.list(plain)
 			p.b.WriteString(")")
 		}
@@ -317,7 +317,7 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 			if i > 0 {
 				p.b.WriteString(" and ")
 			}
-			p.b.WriteString(quoteName(field) + " contains " + quote(piece))
+			p.b.WriteString(p.asText(field) + " contains " + quote(piece))
 		}
 		p.b.WriteByte(')')
 	}
@@ -374,23 +374,20 @@ func (p *printer) match(m *backends.Match) {
 			p.b.WriteString(f + " == " + b)
 			return
 		}
-		if kind == numeric || kind == boolean {
-			// A text test on a column of another type compares its
-			// text form.
-			f = "tostring(" + f + ")"
-		}
-		p.str(f, v)
+		// A text test on a column of another type compares its text
+		// form.
+		p.str(p.asText(m.Field), v)
 	case *ast.Number:
-		if kind == text {
-			p.b.WriteString(f + " =~ " + quote(v.Text))
+		if kind == text || kind == other {
+			p.b.WriteString(p.asText(m.Field) + " =~ " + quote(v.Text))
 			return
 		}
-		p.b.WriteString(f + " == " + v.Text)
+		p.b.WriteString(f + " == " + number(v.Text))
 	case *ast.Bool:
 		if kind == boolean {
 			fmt.Fprintf(&p.b, "%s == %v", f, v.Value)
 		} else {
-			fmt.Fprintf(&p.b, "%s =~ %s", f, quote(fmt.Sprint(v.Value)))
+			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
 		}
 	case *ast.Null:
 		p.b.WriteString("isnull(" + f + ")")
@@ -405,9 +402,10 @@ func (p *printer) match(m *backends.Match) {
 		if v.IPv6 {
 			fn = "ipv6_is_in_range"
 		}
-		p.b.WriteString(fn + "(" + f + ", " + quote(v.Network) + ")")
+		p.b.WriteString(fn + "(" + p.asText(m.Field) + ", " + quote(v.Network) + ")")
 	case *ast.Compare:
-		if kind == text {
+		switch kind {
+		case text:
 			// Numbers kept in a string column (ASIM process IDs):
 			// compare them as numbers.
 			conv := "tolong("
@@ -415,16 +413,19 @@ func (p *printer) match(m *backends.Match) {
 				conv = "todouble("
 			}
 			f = conv + f + ")"
+		case other:
+			p.errorf(m.Item.KeyPos, "cannot compare column %s of type %s with the number %s", m.Field, p.colType(m.Field), v.Number.Text)
+			return
 		}
-		p.b.WriteString(f + " " + v.Op.String() + " " + v.Number.Text)
+		p.b.WriteString(f + " " + v.Op.String() + " " + number(v.Number.Text))
 	case *ast.Regex:
 		pat := v.Pattern
 		if v.Flags != "" {
 			pat = "(?" + v.Flags + ")" + pat
 		}
-		p.b.WriteString(f + " matches regex " + quote(pat))
+		p.b.WriteString(p.asText(m.Field) + " matches regex " + quote(pat))
 	case *ast.FieldRef:
-		g := quoteName(v.Field)
+		f, g := p.asText(m.Field), p.asText(v.Field)
 		op := map[ast.MatchKind][2]string{
 			ast.MatchEqual:      {"=~", "=="},
 			ast.MatchContains:   {"contains", "contains_cs"},
@@ -437,9 +438,13 @@ func (p *printer) match(m *backends.Match) {
 		}
 		p.b.WriteString(f + " " + o + " " + g)
 	case *ast.TimePart:
+		if t := p.colType(m.Field); t != "" && t != "datetime" {
+			p.errorf(m.Item.KeyPos, "modifier '%s' needs a timestamp column, but %s is of type %s", v.Part, m.Field, t)
+			return
+		}
 		fn := map[string]string{"minute": "datetime_part(\"minute\", %s)", "hour": "hourofday(%s)", "day": "dayofmonth(%s)",
 			"week": "week_of_year(%s)", "month": "getmonth(%s)", "year": "getyear(%s)"}[v.Part]
-		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + v.Number.Text)
+		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + number(v.Number.Text))
 	case *ast.QueryExpr:
 		p.b.WriteString(strings.ReplaceAll(v.Expr, "{field}", f))
 	default:

@@ -5,30 +5,34 @@ import (
 	"strings"
 )
 
-// quote returns s as a KQL string literal in double quotes. Backslash and
-// double quote are escaped, as are tab, newline and carriage return; other
-// control characters and Unicode line separators are written as \uXXXX, so
-// that no value can end the literal or the line.
-func quote(s string) string {
+// quote returns s as a KQL string literal in double quotes.
+func quote(s string) string { return quoteWith(s, '"') }
+
+// quoteWith returns s as a KQL string literal in quotes q. Backslash and q
+// are escaped, as are tab, newline and carriage return; other control
+// characters and Unicode line separators are written as \uXXXX, so that no
+// value can end the literal or the line.
+func quoteWith(s string, q byte) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\\' || c == '"' || c < 0x20 || c == 0x7f || c >= 0x80 {
+		if c := s[i]; c == '\\' || c == q || c < 0x20 || c == 0x7f || c >= 0x80 {
 			clean = false
 			break
 		}
 	}
 	if clean {
-		return `"` + s + `"`
+		return string(q) + s + string(q)
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	b.WriteByte('"')
+	b.WriteByte(q)
 	for _, r := range s {
 		switch r {
 		case '\\':
 			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
+		case rune(q):
+			b.WriteByte('\\')
+			b.WriteByte(q)
 		case '\t':
 			b.WriteString(`\t`)
 		case '\n':
@@ -43,15 +47,41 @@ func quote(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	b.WriteByte('"')
+	b.WriteByte(q)
 	return b.String()
 }
 
-// keywords that cannot be used as bare column names.
-var reserved = map[string]bool{
-	"and": true, "or": true, "not": true, "in": true, "has": true, "contains": true,
-	"startswith": true, "endswith": true, "between": true, "matches": true, "where": true,
-	"true": true, "false": true, "null": true,
+// reserved holds the names that cannot be written as bare column or table
+// names although they are identifiers: the keywords that Kusto.Language
+// (12.4.1) does not read as a column name in a where, in~ or project
+// clause (found by parsing each of its fixed-text tokens that way), the
+// boolean literals in every case it accepts, and a few words printed
+// around column names.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`
+	FALSE False TRUE True __contextual_datatable __crossCluster __crossDB __executeAndCache __id
+	__isFuzzy __noWithSource __packedColumn __projectAway __sourceColumnIndex accumulate and
+	anomalychart areachart as asc bagexpansion barchart between bin_legacy boolean by byte
+	cachingpolicy callout cancel card char columnchart contains contains_cs containscs cycles
+	dataexport datascope datatable date datetime decimal decodeblocks desc double dynamic earliest
+	encodingpolicy endswith endswith_cs expandoutput extent_tags_retention external_data
+	externaldata false find first flags float force_remote harddelete hardretention has has_all
+	has_any has_cs hasprefix hasprefix_cs hassuffix hassuffix_cs hotcache in int int16 int32 int64
+	int8 invoke isfuzzy journal ladderchart last latest like likecs linechart long matches
+	materialize mdm missing nooptimization not notcontains notcontainscs notlike notlikecs null of
+	or others pathformat piechart pivotchart print project queries query_results real relaxed
+	restricted_view_access row_level_security rowstore rowstore_references rowstore_sealinfo
+	rowstorepolicy rowstores sample scatterchart seal seals search set shards simple softdelete
+	softretention sql stackedareachart startswith startswith_cs statistics
+	storedqueryresultcontainers string tablepurge time timechart timeline timepivot timespan title
+	to toscalar totable treemap true uint uint16 uint32 uint64 uint8 ulong union uniqueid
+	unrestrictedviewers verbose viewers views where with_itemindex with_match_id with_step_name
+	writeaheadlog
+`) {
+		reserved[w] = true
+	}
 }
 
 // quoteName returns a column or table name as a KQL identifier: bare when
@@ -60,8 +90,7 @@ func quoteName(name string) string {
 	if isIdent(name) && !reserved[name] {
 		return name
 	}
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
-	return "['" + r.Replace(name) + "']"
+	return "[" + quoteWith(name, '\'') + "]"
 }
 
 func isIdent(s string) bool {

@@ -20,6 +20,27 @@ const (
 	other
 )
 
+// asText returns a column as a string expression: the column itself when
+// it holds strings (or its type is unknown), and tostring(column) for the
+// other types, so that the string operators (=~, contains, in~, matches
+// regex...) apply to it.
+func (p *printer) asText(field string) string {
+	f := quoteName(field)
+	switch p.kind(field) {
+	case numeric, boolean, other:
+		return "tostring(" + f + ")"
+	}
+	return f
+}
+
+// colType returns the type the schema gives a column, lower case, or "".
+func (p *printer) colType(field string) string {
+	if p.res.Schema == nil {
+		return ""
+	}
+	return strings.ToLower(p.res.Schema.Columns[field])
+}
+
 func (p *printer) kind(field string) columnKind {
 	if p.res.Schema == nil {
 		return unknown
@@ -86,7 +107,7 @@ func (p *printer) in(field string, vals []ast.Value) {
 		for _, v := range vals {
 			switch v := v.(type) {
 			case *ast.Number:
-				nums = append(nums, v.Text)
+				nums = append(nums, number(v.Text))
 			case *ast.String:
 				if n, ok := numberText(v); ok {
 					nums = append(nums, n)
@@ -97,9 +118,23 @@ func (p *printer) in(field string, vals []ast.Value) {
 			p.b.WriteString(f + " in (" + strings.Join(nums, ", ") + ")")
 			return
 		}
-		f = "tostring(" + f + ")"
 	}
-	p.b.WriteString(f + " in~ (")
+	p.b.WriteString(p.asText(field) + " in~ (")
 	p.list(vals)
 	p.b.WriteString(")")
+}
+
+// number writes the text of a Sigma number as a KQL number: YAML's .inf,
+// -.inf and .nan (read as "inf", "-inf", "nan") are real(+inf), real(-inf)
+// and real(nan) in KQL, where a bare inf is an unknown name.
+func number(text string) string {
+	switch text {
+	case "inf":
+		return "real(+inf)"
+	case "-inf":
+		return "real(-inf)"
+	case "nan":
+		return "real(nan)"
+	}
+	return text
 }

@@ -332,7 +332,9 @@ func collectInputs(o *convertOptions) ([]engine.Input, map[string]string, error)
 	seen := map[string]bool{}
 	for _, p := range o.Paths {
 		if p == "-" {
-			src, err := io.ReadAll(o.Stdin)
+			// Read no more than a rule file may hold: the parser
+			// reports a longer input as too large.
+			src, err := io.ReadAll(io.LimitReader(o.Stdin, parser.MaxFileSize+1))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -353,10 +355,12 @@ func collectInputs(o *convertOptions) ([]engine.Input, map[string]string, error)
 			continue
 		}
 		var files []string
+		walkErrs := map[string]error{}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				// An unreadable directory: report it as a failed input.
 				files = append(files, path)
+				walkErrs[path] = err
 				return nil
 			}
 			if d.IsDir() {
@@ -367,8 +371,10 @@ func collectInputs(o *convertOptions) ([]engine.Input, map[string]string, error)
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
 				// Symlinked files are read; symlinked directories are
-				// not followed, which also rules out loops.
-				if st, err := os.Stat(path); err != nil || st.IsDir() {
+				// not followed, which also rules out loops. A link that
+				// leads nowhere is reported as a failed input, not
+				// skipped in silence.
+				if st, err := os.Stat(path); err == nil && st.IsDir() {
 					return nil
 				}
 			}
@@ -382,7 +388,7 @@ func collectInputs(o *convertOptions) ([]engine.Input, map[string]string, error)
 		for _, f := range files {
 			if !seen[f] {
 				seen[f] = true
-				inputs = append(inputs, engine.Input{Name: f})
+				inputs = append(inputs, engine.Input{Name: f, Err: walkErrs[f]})
 				rel, err := filepath.Rel(p, f)
 				if err != nil {
 					rel = filepath.Base(f)
@@ -411,16 +417,46 @@ func cleanPathErr(err error) string {
 
 // writeFileAtomic writes data to name through a temporary file in the same
 // directory and a rename, so that readers never see a partial file. An
-// unchanged file is not rewritten; changed reports whether it was.
+// unchanged file is not rewritten; changed reports whether it was. An
+// existing file keeps its permissions. A symbolic link is followed, so that
+// the file it points to is replaced and the link kept. A name that is not a
+// regular file (a pipe, or a device such as /dev/stdout) is written to
+// directly: renaming over it would replace it.
 func writeFileAtomic(name string, data []byte) (changed bool, err error) {
-	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
-		return false, nil
+	target := name
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if resolved, err := filepath.EvalSymlinks(name); err == nil {
+			target = resolved
+		}
 	}
-	dir := filepath.Dir(name)
+	perm := fs.FileMode(0o644)
+	fi, err := os.Stat(target)
+	switch {
+	case err == nil && fi.IsDir():
+		return false, fmt.Errorf("cannot write the queries to %s: it is a directory", name)
+	case err == nil && !fi.Mode().IsRegular():
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return false, err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return false, err
+		}
+		return true, f.Close()
+	case err == nil:
+		perm = fi.Mode().Perm()
+		if fi.Size() == int64(len(data)) {
+			if old, err := os.ReadFile(target); err == nil && bytes.Equal(old, data) {
+				return false, nil
+			}
+		}
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
 	if err != nil {
 		return false, err
 	}
@@ -429,13 +465,18 @@ func writeFileAtomic(name string, data []byte) (changed bool, err error) {
 		tmp.Close()
 		return false, err
 	}
+	// The data must be on disk before the rename makes it the file.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
 	if err := tmp.Close(); err != nil {
 		return false, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
 		return false, err
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -53,6 +54,7 @@ func (r *Result) Title() string {
 type Input struct {
 	Name string
 	Src  []byte
+	Err  error // when set, the input could not be found or read (e.g. an unreadable directory)
 }
 
 // A parsed file: its documents, or why it has none.
@@ -149,6 +151,9 @@ func parallel(jobs, n int, f func(int)) {
 }
 
 func parseInput(in Input) parsed {
+	if in.Err != nil {
+		return parsed{name: in.Name, err: &ast.Error{Pos: ast.Pos{Filename: in.Name}, Msg: cleanErr(in.Err)}}
+	}
 	src := in.Src
 	if src == nil {
 		var err error
@@ -157,8 +162,19 @@ func parseInput(in Input) parsed {
 			return parsed{name: in.Name, err: err}
 		}
 	}
-	f, err := parser.ParseFile(in.Name, src)
+	f, err := parse(in.Name, src)
 	return parsed{name: in.Name, docs: f.Docs, err: err}
+}
+
+// parse parses one file. A bug in the parser must cost that file, not the
+// batch.
+func parse(name string, src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = &ast.File{Name: name}, ast.Errorf(ast.Pos{Filename: name}, "internal error while parsing this file: %v (please report it)", r)
+		}
+	}()
+	return parser.ParseFile(name, src)
 }
 
 // Convert converts one document on its own, as Run does for a file that
@@ -212,7 +228,15 @@ func readFile(name string) ([]byte, error) {
 	if fi.Size() > parser.MaxFileSize {
 		return nil, ast.Errorf(ast.Pos{Filename: name}, "file is too large (%d bytes; the limit is %d)", fi.Size(), parser.MaxFileSize)
 	}
-	src, err := os.ReadFile(name)
+	// The size may change after Stat, or be wrong (files of /proc say 0):
+	// read no more than the limit allows, so that the parser can report
+	// a longer file as too large.
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, parser.MaxFileSize+1))
 	if err != nil {
 		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
 	}

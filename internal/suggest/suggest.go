@@ -15,7 +15,7 @@ func Nearest(name string, candidates []string) string {
 		if c == name {
 			return ""
 		}
-		d := Distance(lname, strings.ToLower(c))
+		d := distanceAtMost(lname, strings.ToLower(c), bestDist)
 		if d < bestDist && d*2 < len(name)+1 {
 			best, bestDist = c, d
 		}
@@ -51,4 +51,57 @@ func Distance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// distanceAtMost is Distance(a, b) when that is at most k, and k+1
+// otherwise. It fills only the band of cells within k of the diagonal, so it
+// takes time proportional to len(a)*k: names in messages come from the
+// input, and a quadratic comparison of two long ones would never end.
+func distanceAtMost(a, b string, k int) int {
+	if a == b {
+		return 0
+	}
+	inf := k + 1
+	if len(a)-len(b) > k || len(b)-len(a) > k {
+		return inf
+	}
+	n := len(b)
+	prev2 := make([]int, n+1)
+	prev := make([]int, n+1)
+	cur := make([]int, n+1)
+	for j := range prev {
+		prev[j] = min(j, inf)
+	}
+	for j := range prev2 {
+		prev2[j] = inf
+	}
+	for i := 1; i <= len(a); i++ {
+		lo, hi := max(1, i-k), min(n, i+k)
+		cur[lo-1] = inf
+		if lo == 1 {
+			cur[0] = min(i, inf)
+		}
+		best := cur[lo-1]
+		for j := lo; j <= hi; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			v = min(v, inf)
+			cur[j] = v
+			best = min(best, v)
+		}
+		if hi < n {
+			cur[hi+1] = inf
+		}
+		if best >= inf {
+			return inf
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[n]
 }

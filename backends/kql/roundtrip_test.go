@@ -1,0 +1,418 @@
+package kql_test
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends/kql"
+	"github.com/sigma2kql/sigma2kql/internal/engine"
+	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/internal/roundtrip"
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+// The round trip: generated rules whose values are hostile to the string
+// layer are converted with every built-in kusto pipeline, and every string
+// literal of each query, as Kusto reads it, must be exactly the value that
+// Sigma's semantics require: the literal text for equality, contains,
+// startswith, endswith and in~; for the "matches regex" form of wildcards,
+// a regular expression made of exactly the literal text and the wildcards;
+// for re, the pattern as written.
+//
+// Literals are read twice: by Microsoft's parser (kqlcheck --serve, when
+// $KQLCHECK_DIR names an installed copy; .ci/run sets it), which also gives
+// each literal's operator, and by the Go reader kqlcheck.Literals, which
+// always runs.
+//
+// ROUNDTRIP_SEED=n repeats a run; ROUNDTRIP_VALUES=n changes how many
+// values each pipeline gets (default 2500).
+
+func TestRoundTripLiterals(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("ROUNDTRIP_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	target := 2500
+	if s := os.Getenv("ROUNDTRIP_VALUES"); s != "" {
+		target, _ = strconv.Atoi(s)
+	}
+	if testing.Short() {
+		target = 300
+	}
+	t.Logf("ROUNDTRIP_SEED=%d", seed)
+	dir, kerr := kqlcheck.Dir()
+	if kerr != nil {
+		t.Logf("Kusto's own reading of the literals is skipped: %v; only the Go reader checks them", kerr)
+	}
+	var pipes []*pipeline.Pipeline
+	for _, p := range pipeline.Builtins() {
+		if len(p.Targets) == 0 || rtContains(p.Targets, "kusto") {
+			pipes = append(pipes, p)
+		}
+	}
+	for _, p := range pipes {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1}
+			if _, err := rtConvert(cfg, roundtrip.New(0).Rule("CommandLine", "ParentCommandLine", 1).YAML); err != nil {
+				t.Skipf("pipeline %s does not convert process_creation rules on CommandLine and ParentCommandLine: %v", p.Name, err)
+			}
+			var checker *kqlcheck.Checker
+			if kerr == nil {
+				checker = rtChecker(t, dir, p.Name)
+			}
+			gen := roundtrip.New(seed)
+			rng := rand.New(rand.NewSource(seed))
+			values, queries, failures := 0, 0, 0
+			for values < target && failures < 5 {
+				r := gen.Rule("CommandLine", "ParentCommandLine", 4+rng.Intn(8))
+				values += r.Values()
+				queries++
+				if err := rtCheckRule(cfg, checker, r); err != nil {
+					failures++
+					t.Errorf("seed %d, rule %d: %v\nrule:\n%s", seed, queries, err, r.YAML)
+				}
+			}
+			mode := "Go reader only"
+			if checker != nil {
+				mode = "Kusto.Language and Go reader"
+			}
+			t.Logf("%s: %d values in %d queries checked (%s)", p.Name, values, queries, mode)
+		})
+	}
+}
+
+func rtContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	rtCheckersMu sync.Mutex
+	rtCheckers   = map[string]*kqlcheck.Checker{}
+)
+
+// rtChecker returns a kqlcheck process for the schema of pipeline,
+// started once for all the tests of the package (Node and Kusto.Language
+// take seconds to start). It ends with the test binary, when its standard
+// input closes.
+func rtChecker(t *testing.T, dir, pipeline string) *kqlcheck.Checker {
+	rtCheckersMu.Lock()
+	defer rtCheckersMu.Unlock()
+	if c, ok := rtCheckers[pipeline]; ok {
+		return c
+	}
+	c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, pipeline)}, MaxDepth: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtCheckers[pipeline] = c
+	return c
+}
+
+// rtConvert converts one rule file and returns its only query.
+func rtConvert(cfg *engine.Config, src string) (string, error) {
+	results := engine.Run(cfg, []engine.Input{{Name: "roundtrip.yml", Src: []byte(src)}})
+	if len(results) != 1 {
+		return "", fmt.Errorf("%d results, want 1", len(results))
+	}
+	if results[0].Err != nil {
+		return "", results[0].Err
+	}
+	if len(results[0].Queries) != 1 {
+		return "", fmt.Errorf("%d queries, want 1", len(results[0].Queries))
+	}
+	return results[0].Queries[0], nil
+}
+
+// rtCheckRule converts r and compares the literals of the query with what
+// the selections require.
+func rtCheckRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rule) error {
+	q, err := rtConvert(cfg, r.YAML)
+	if err != nil {
+		return fmt.Errorf("conversion failed: %v", err)
+	}
+	var want []rtExpected
+	for _, s := range r.Selections {
+		want = append(want, rtExpect(s)...)
+	}
+	want = append(want, rtExpect(r.Marker)...)
+
+	lits, err := kqlcheck.Literals(q)
+	if err != nil {
+		return fmt.Errorf("Go reader: %v\nquery: %s", err, q)
+	}
+	var got []rtLiteral
+	for _, l := range lits {
+		if !l.Name {
+			got = append(got, rtLiteral{value: l.Value})
+		}
+	}
+	if err := rtCompare(want, got, false); err != nil {
+		return fmt.Errorf("Go reader: %v\nquery: %s", err, q)
+	}
+	if checker == nil {
+		return nil
+	}
+	res, err := checker.Check(q, true)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		return fmt.Errorf("Kusto.Language rejects the query: %v\nquery: %s", res.Errors(), q)
+	}
+	got = got[:0]
+	for _, l := range res.Literals {
+		if l.Error != "" {
+			return fmt.Errorf("Kusto.Language: literal at %d:%d: %s", l.Line, l.Col, l.Error)
+		}
+		got = append(got, rtLiteral{op: l.Op, value: l.Value})
+	}
+	if err := rtCompare(want, got, true); err != nil {
+		return fmt.Errorf("Kusto.Language: %v\nquery: %s", err, q)
+	}
+	return nil
+}
+
+// An expected literal: its operator and value, or for the regular
+// expression form of wildcards, the parts the expression must consist of.
+type rtExpected struct {
+	op    string
+	value string
+	regex []ast.Part // when not nil: value is checked structurally
+	sel   *roundtrip.Selection
+}
+
+type rtLiteral struct{ op, value string }
+
+func rtCompare(want []rtExpected, got []rtLiteral, ops bool) error {
+	if len(want) != len(got) {
+		return fmt.Errorf("%d string literals, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		where := fmt.Sprintf("literal %d (%s %s, source %s)", i+1, w.sel.Name, w.sel.Match, rtSources(w.sel))
+		if ops && g.op != w.op {
+			return fmt.Errorf("%s: operator %q, want %q", where, g.op, w.op)
+		}
+		if w.regex != nil {
+			parts, err := rtRegexParts(g.value)
+			if err != nil {
+				return fmt.Errorf("%s: regular expression %q: %v", where, g.value, err)
+			}
+			if a, b := rtPartsString(rtCollapse(parts)), rtPartsString(rtCollapse(w.regex)); a != b {
+				return fmt.Errorf("%s: regular expression %q means %s, want %s", where, g.value, a, b)
+			}
+			continue
+		}
+		if g.value != w.value {
+			return fmt.Errorf("%s: value %q, want %q", where, g.value, w.value)
+		}
+	}
+	return nil
+}
+
+func rtSources(s *roundtrip.Selection) string {
+	var out []string
+	for _, v := range s.Values {
+		out = append(out, roundtrip.Quote(v.Source))
+	}
+	return "[" + strings.Join(out, ", ") + "]"
+}
+
+// rtExpect returns the literals selection s must print, in order. The forms
+// are those of the reference (plain values with =~ or in~, a leading and/or
+// trailing "*" as endswith, startswith or contains, other wildcards as
+// matches regex; in a list, a value with wildcards inside as contains tests
+// of its literal pieces); the values are computed from the generator's
+// meaning of each value.
+func rtExpect(s *roundtrip.Selection) []rtExpected {
+	var out []rtExpected
+	add := func(op, value string) { out = append(out, rtExpected{op: op, value: value, sel: s}) }
+	single := func(parts []ast.Part, cased bool) {
+		suffix := ""
+		if cased {
+			suffix = "_cs"
+		}
+		if text, ok := rtPlain(parts); ok {
+			if cased {
+				add("==", text)
+			} else {
+				add("=~", text)
+			}
+			return
+		}
+		if op, text, ok := rtSimple(parts); ok {
+			add(op+suffix, text)
+			return
+		}
+		out = append(out, rtExpected{op: "matches regex", regex: parts, sel: s})
+	}
+	switch s.Match {
+	case roundtrip.Regex:
+		for _, v := range s.Values {
+			p := v.Pattern
+			if s.Flags != "" {
+				p = "(?" + s.Flags + ")" + p
+			}
+			add("matches regex", p)
+		}
+		return out
+	case roundtrip.Keyword:
+		for _, v := range s.Values {
+			if text, ok := rtPlain(v.Parts); ok {
+				add("contains", text)
+			} else if op, text, ok := rtSimple(v.Parts); ok && op == "contains" {
+				add("contains", text)
+			} else {
+				out = append(out, rtExpected{op: "matches regex", regex: v.Parts, sel: s})
+			}
+		}
+		return out
+	}
+	meanings := make([][]ast.Part, len(s.Values))
+	for i, v := range s.Values {
+		meanings[i] = s.Meaning(v)
+	}
+	if len(meanings) == 1 || s.Cased {
+		for _, m := range meanings {
+			single(m, s.Cased)
+		}
+		return out
+	}
+	listOp := "in~"
+	if s.All {
+		listOp = "has_all"
+	}
+	for _, m := range meanings {
+		if text, ok := rtPlain(m); ok {
+			add(listOp, text)
+		}
+	}
+	for _, m := range meanings {
+		if _, ok := rtPlain(m); ok {
+			continue
+		}
+		if _, _, ok := rtSimple(m); ok {
+			single(m, false)
+			continue
+		}
+		var pieces []string
+		for _, p := range m {
+			if p.Kind == ast.Literal {
+				pieces = append(pieces, p.Text)
+			}
+		}
+		// Like the printer: a value ending with "?" stays one regular
+		// expression, others become contains tests of their pieces.
+		if len(pieces) == 0 || m[len(m)-1].Kind == ast.WildcardSingle {
+			single(m, false)
+			continue
+		}
+		for _, p := range pieces {
+			add("contains", p)
+		}
+	}
+	return out
+}
+
+func rtPlain(parts []ast.Part) (string, bool) {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Kind != ast.Literal {
+			return "", false
+		}
+		b.WriteString(p.Text)
+	}
+	return b.String(), true
+}
+
+// rtSimple recognises a value whose only wildcards are one "*" at the start
+// and/or one at the end.
+func rtSimple(parts []ast.Part) (op, text string, ok bool) {
+	n := len(parts)
+	star := func(i int) bool { return parts[i].Kind == ast.WildcardMulti }
+	lit := func(i int) bool { return parts[i].Kind == ast.Literal }
+	switch {
+	case n == 1 && star(0):
+		return "startswith", "", true
+	case n == 2 && lit(0) && star(1):
+		return "startswith", parts[0].Text, true
+	case n == 2 && star(0) && lit(1):
+		return "endswith", parts[1].Text, true
+	case n == 3 && star(0) && lit(1) && star(2):
+		return "contains", parts[1].Text, true
+	}
+	return "", "", false
+}
+
+// rtRegexParts reads a regular expression (RE2 syntax, as Kusto's) that must
+// be a sequence of literal characters, ".*" and ".", into parts.
+func rtRegexParts(re string) ([]ast.Part, error) {
+	x, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return nil, err
+	}
+	subs := []*syntax.Regexp{x}
+	if x.Op == syntax.OpConcat {
+		subs = x.Sub
+	}
+	var out []ast.Part
+	for _, s := range subs {
+		switch {
+		case s.Op == syntax.OpLiteral && s.Flags&syntax.FoldCase == 0:
+			if n := len(out); n > 0 && out[n-1].Kind == ast.Literal {
+				out[n-1].Text += string(s.Rune)
+			} else {
+				out = append(out, ast.Part{Kind: ast.Literal, Text: string(s.Rune)})
+			}
+		case s.Op == syntax.OpStar && s.Sub[0].Op == syntax.OpAnyCharNotNL:
+			out = append(out, ast.Part{Kind: ast.WildcardMulti})
+		case s.Op == syntax.OpAnyCharNotNL:
+			out = append(out, ast.Part{Kind: ast.WildcardSingle})
+		case s.Op == syntax.OpEmptyMatch:
+		default:
+			return nil, fmt.Errorf("unexpected %s", s)
+		}
+	}
+	return out, nil
+}
+
+// rtCollapse merges runs of "*" (which mean the same as one).
+func rtCollapse(parts []ast.Part) []ast.Part {
+	var out []ast.Part
+	for _, p := range parts {
+		if n := len(out); n > 0 && p.Kind == ast.WildcardMulti && out[n-1].Kind == ast.WildcardMulti {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func rtPartsString(parts []ast.Part) string {
+	var b strings.Builder
+	for _, p := range parts {
+		switch p.Kind {
+		case ast.Literal:
+			b.WriteString(strconv.Quote(p.Text))
+		case ast.WildcardMulti:
+			b.WriteString(" * ")
+		case ast.WildcardSingle:
+			b.WriteString(" ? ")
+		}
+	}
+	return b.String()
+}
