@@ -251,7 +251,7 @@ condition: sel and not filter`, "Image=\"a\"\n| where NOT 'User'='ParentUser'"},
 | search CommandLineCondition="true" OR CommandLineCondition2="true"`},
 		{"fieldref contains", "sel:\n    CommandLine|fieldref|contains: User\ncondition: sel", "*\n| where like('CommandLine', \"%\".'User'.\"%\")"},
 		{"cased", "sel:\n    CommandLine|cased: 'Who?mI.*'\n    Image|cased|endswith: 'X.exe'\ncondition: sel",
-			"*\n| regex CommandLine=\"^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe$\""},
+			"*\n| regex CommandLine=\"(?s)^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe\\\\z\""},
 	}
 	runCases(t, tests)
 }
@@ -293,6 +293,33 @@ func TestGroupNames(t *testing.T) {
 	}
 	if other, _ := p.name(strings.Repeat("x", 39) + "y"); other == base {
 		t.Errorf("two long names shorten to the same %s", base)
+	}
+}
+
+// TestCasedRegex: the regular expression of a cased value, as PCRE reads
+// it, matches exactly the value's strings. PCRE's "$" also matches before a
+// final line break, and its "." matches no line break without (?s): the end
+// is "\z" and wildcards are under (?s). Control characters are \xhh, so
+// that no line break or NUL is written raw into the search.
+func TestCasedRegex(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		keyword bool
+		want    string
+	}{
+		{"WhoAmI", false, `^WhoAmI\z`},
+		{"*WhoAmI", false, `WhoAmI\z`},
+		{"WhoAmI*", false, `^WhoAmI`},
+		{"*Who?m*I*", false, `(?s)Who.m.*I`},
+		{"a.b", true, `a\.b`},
+		{"*", false, `\z`}, // any string: an end is in every one
+		{"a\nb\x00c\x7f", false, `^a\x0ab\x00c\x7f\z`},
+		{"é*中", false, `(?s)^é.*中\z`},
+	} {
+		got := casedRegex(ast.ParseString(ast.Pos{}, tc.value), tc.keyword).Pattern
+		if got != tc.want {
+			t.Errorf("casedRegex(%q) = %s, want %s", tc.value, got, tc.want)
+		}
 	}
 }
 
