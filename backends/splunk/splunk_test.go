@@ -323,6 +323,35 @@ func TestCasedRegex(t *testing.T) {
 	}
 }
 
+// TestSavedSearchesLineBreaks: a value with a line break, or a backslash
+// before one, stays inside its setting and its quotes: the break is written
+// as a continuation, and the search read back from the file is the plain
+// search.
+func TestSavedSearchesLineBreaks(t *testing.T) {
+	src := rule(procCreation, "sel:\n    CommandLine|contains:\n        - \"a\\nb\"\n        - \"c\\\\\\nd = e\"\n    Image|re: \"x\\ny\"\ncondition: sel")
+	search, err := convert(t, src, FormatDefault, nil, "splunk_windows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CommandLine IN (\"*a\nb*\", \"*c\\\\\nd = e*\")\n| regex Image=\"x\ny\""; search != want {
+		t.Fatalf("search %q, want %q", search, want)
+	}
+	conf, err := convert(t, src, FormatSavedSearches, nil, "splunk_windows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stanzas, err := parseConf(conf)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	if len(stanzas) != 2 {
+		t.Fatalf("%d stanzas, want 2:\n%s", len(stanzas), conf)
+	}
+	if got := strings.ReplaceAll(stanzas[1].values["search"], " \n|", "\n|"); got != search {
+		t.Errorf("search read back\n%q\nwant\n%q\n%s", got, search, conf)
+	}
+}
+
 func TestQuote(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`a`, `"a"`},
