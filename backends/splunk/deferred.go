@@ -110,8 +110,13 @@ func regexOf(m *backends.Match) (*ast.Regex, bool) {
 
 // casedRegex returns the case-sensitive regular expression of a string:
 // "*" as ".*" and "?" as ".", so that "?" matches exactly one character
-// (the search command has no such wildcard), anchored at the ends that
-// are not a "*". A keyword matches anywhere in the event.
+// (the search command has no such wildcard), anchored at the ends that are
+// not a "*". A keyword matches anywhere in the event. The expression is
+// read by PCRE, where "." does not match a line break unless (?s) is set,
+// and "$" also matches before a line break that ends the value: the
+// wildcards are under (?s) and the end is "\z", so that the expression
+// matches exactly the strings of the value. Control characters are written
+// as \xhh, so that the search holds none.
 func casedRegex(s *ast.String, keyword bool) *ast.Regex {
 	parts := s.Parts
 	start, end := !keyword, !keyword
@@ -122,13 +127,25 @@ func casedRegex(s *ast.String, keyword bool) *ast.Regex {
 		parts, end = parts[:len(parts)-1], false
 	}
 	var b strings.Builder
+	for _, p := range parts {
+		if p.Kind != ast.Literal {
+			b.WriteString("(?s)")
+			break
+		}
+	}
 	if start {
 		b.WriteByte('^')
 	}
 	for _, p := range parts {
 		switch p.Kind {
 		case ast.Literal:
-			b.WriteString(regexp.QuoteMeta(p.Text))
+			for _, c := range regexp.QuoteMeta(p.Text) {
+				if c < 0x20 || c == 0x7f {
+					fmt.Fprintf(&b, `\x%02x`, c)
+				} else {
+					b.WriteRune(c)
+				}
+			}
 		case ast.WildcardMulti:
 			b.WriteString(".*")
 		case ast.WildcardSingle:
@@ -136,7 +153,7 @@ func casedRegex(s *ast.String, keyword bool) *ast.Regex {
 		}
 	}
 	if end {
-		b.WriteByte('$')
+		b.WriteString(`\z`)
 	}
 	return &ast.Regex{ValuePos: s.ValuePos, Pattern: b.String()}
 }

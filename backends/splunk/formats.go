@@ -69,10 +69,22 @@ func splitLines(s string) []string {
 }
 
 // confValue writes the lines of a value, each line but the last ending in
-// " \" (a continuation). A last line that ends in a backslash gets a space,
-// so that it does not continue into the next setting.
+// " \" (a continuation). A line break inside a line (a value of the search
+// may hold one) is a continuation too, without the space, so that the
+// setting goes on and keeps the break. A last line that ends in a backslash
+// gets a space, so that it does not continue into the next setting.
 func confValue(lines []string) string {
 	v := strings.Join(lines, " \\\n")
+	for _, l := range lines {
+		if strings.Contains(l, "\n") {
+			escaped := make([]string, len(lines))
+			for i, l := range lines {
+				escaped[i] = strings.ReplaceAll(l, "\n", "\\\n")
+			}
+			v = strings.Join(escaped, " \\\n")
+			break
+		}
+	}
 	if strings.HasSuffix(v, `\`) {
 		v += " "
 	}

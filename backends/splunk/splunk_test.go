@@ -251,7 +251,7 @@ condition: sel and not filter`, "Image=\"a\"\n| where NOT 'User'='ParentUser'"},
 | search CommandLineCondition="true" OR CommandLineCondition2="true"`},
 		{"fieldref contains", "sel:\n    CommandLine|fieldref|contains: User\ncondition: sel", "*\n| where like('CommandLine', \"%\".'User'.\"%\")"},
 		{"cased", "sel:\n    CommandLine|cased: 'Who?mI.*'\n    Image|cased|endswith: 'X.exe'\ncondition: sel",
-			"*\n| regex CommandLine=\"^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe$\""},
+			"*\n| regex CommandLine=\"(?s)^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe\\\\z\""},
 	}
 	runCases(t, tests)
 }
@@ -293,6 +293,62 @@ func TestGroupNames(t *testing.T) {
 	}
 	if other, _ := p.name(strings.Repeat("x", 39) + "y"); other == base {
 		t.Errorf("two long names shorten to the same %s", base)
+	}
+}
+
+// TestCasedRegex: the regular expression of a cased value, as PCRE reads
+// it, matches exactly the value's strings. PCRE's "$" also matches before a
+// final line break, and its "." matches no line break without (?s): the end
+// is "\z" and wildcards are under (?s). Control characters are \xhh, so
+// that no line break or NUL is written raw into the search.
+func TestCasedRegex(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		keyword bool
+		want    string
+	}{
+		{"WhoAmI", false, `^WhoAmI\z`},
+		{"*WhoAmI", false, `WhoAmI\z`},
+		{"WhoAmI*", false, `^WhoAmI`},
+		{"*Who?m*I*", false, `(?s)Who.m.*I`},
+		{"a.b", true, `a\.b`},
+		{"*", false, `\z`}, // any string: an end is in every one
+		{"a\nb\x00c\x7f", false, `^a\x0ab\x00c\x7f\z`},
+		{"é*中", false, `(?s)^é.*中\z`},
+	} {
+		got := casedRegex(ast.ParseString(ast.Pos{}, tc.value), tc.keyword).Pattern
+		if got != tc.want {
+			t.Errorf("casedRegex(%q) = %s, want %s", tc.value, got, tc.want)
+		}
+	}
+}
+
+// TestSavedSearchesLineBreaks: a value with a line break, or a backslash
+// before one, stays inside its setting and its quotes: the break is written
+// as a continuation, and the search read back from the file is the plain
+// search.
+func TestSavedSearchesLineBreaks(t *testing.T) {
+	src := rule(procCreation, "sel:\n    CommandLine|contains:\n        - \"a\\nb\"\n        - \"c\\\\\\nd = e\"\n    Image|re: \"x\\ny\"\ncondition: sel")
+	search, err := convert(t, src, FormatDefault, nil, "splunk_windows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CommandLine IN (\"*a\nb*\", \"*c\\\\\nd = e*\")\n| regex Image=\"x\ny\""; search != want {
+		t.Fatalf("search %q, want %q", search, want)
+	}
+	conf, err := convert(t, src, FormatSavedSearches, nil, "splunk_windows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stanzas, err := parseConf(conf)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	if len(stanzas) != 2 {
+		t.Fatalf("%d stanzas, want 2:\n%s", len(stanzas), conf)
+	}
+	if got := strings.ReplaceAll(stanzas[1].values["search"], " \n|", "\n|"); got != search {
+		t.Errorf("search read back\n%q\nwant\n%q\n%s", got, search, conf)
 	}
 }
 

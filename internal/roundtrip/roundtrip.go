@@ -8,11 +8,11 @@
 // the query, as the target reads it, is exactly that meaning.
 //
 // The package is backend-neutral: a backend's round-trip test maps each
-// Selection to the literals it expects (see backends/kql/roundtrip_test.go).
-// For another target, such as Splunk SPL, the test needs the same three
-// pieces: a reader of the target's quoting written from its documentation
-// (for KQL, kqlcheck.Literals, checked against Microsoft's parser), the
-// forms the backend prints for each Match (its rtExpect), and the
+// Selection to the literals it expects (backends/kql/roundtrip_test.go and
+// backends/splunk/roundtrip_test.go). Each needs the same three pieces: a
+// reader of the target's quoting written from its documentation (for KQL,
+// kqlcheck.Literals, checked against Microsoft's parser; for SPL,
+// internal/spl), the forms the backend prints for each Match, and the
 // generator's Rule and Meaning, unchanged.
 package roundtrip
 
