@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp/syntax"
 	"sort"
 	"strings"
@@ -258,11 +259,19 @@ func applyModifier(name string, mv *mval) string {
 		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
 			return "modifier 'cidr' needs a network written as a string, e.g. '10.0.0.0/8', with no other modifier before it"
 		}
-		ip, _, err := net.ParseCIDR(mv.raw)
+		network := mv.raw
+		if !strings.Contains(network, "/") {
+			// A single address is a network of one address, as for
+			// Python's ip_network, which the reference uses.
+			if a, err := netip.ParseAddr(network); err == nil && a.Zone() == "" {
+				network = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		ip, _, err := net.ParseCIDR(network)
 		if err != nil {
 			return fmt.Sprintf("invalid CIDR network %q: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fe80::/10", clip(mv.raw))
 		}
-		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: mv.raw, IPv6: ip.To4() == nil}
+		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: network, IPv6: ip.To4() == nil}
 	case "exists":
 		v, ok := mv.v.(*ast.Bool)
 		if !ok {

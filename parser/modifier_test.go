@@ -88,6 +88,8 @@ func TestModifiers(t *testing.T) {
 		{`F|re|startswith: '^ab'`, "re:^ab.*/"},
 		{`F|cidr: '10.0.0.0/8'`, "cidr:10.0.0.0/8/v6=false"},
 		{`F|cidr: 'fe80::/10'`, "cidr:fe80::/10/v6=true"},
+		{`F|cidr: '192.168.1.1'`, "cidr:192.168.1.1/32/v6=false"},
+		{`F|cidr: '::1'`, "cidr:::1/128/v6=true"},
 		{`F|exists: false`, "exists:false"},
 		{`F|gt: 5`, "cmp:>5"},
 		{`F|lte: 2.5`, "cmp:<=2.5"},
