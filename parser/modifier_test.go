@@ -195,3 +195,29 @@ func TestBase64Offsets(t *testing.T) {
 		}
 	}
 }
+
+// TestExpandAfterWildcards checks placeholders in a value that contains,
+// startswith or endswith wrapped in wildcards first, as pySigma allows.
+func TestExpandAfterWildcards(t *testing.T) {
+	tests := []struct {
+		item string
+		want []ast.Part
+	}{
+		{`F|contains|expand: 'echo %dom%'`, []ast.Part{{Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "echo "}, {Kind: ast.Placeholder, Text: "dom"}, {Kind: ast.WildcardMulti}}},
+		{`F|startswith|expand: 'a\%b%c%*d'`, []ast.Part{{Kind: ast.Literal, Text: "a%b"}, {Kind: ast.Placeholder, Text: "c"}, {Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "d"}, {Kind: ast.WildcardMulti}}},
+		{`F|endswith|expand: '\*%x'`, []ast.Part{{Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "*%x"}}},
+	}
+	for _, tt := range tests {
+		fm, err := parseItem(t, tt.item)
+		if err != nil {
+			t.Errorf("%s: %v", tt.item, err)
+			continue
+		}
+		if got := fm.Values[0].(*ast.String).Parts; fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: parts = %v, want %v", tt.item, got, tt.want)
+		}
+	}
+	if _, err := parseItem(t, `F|wide|expand: '%x%'`); err == nil {
+		t.Errorf("wide|expand: no error")
+	}
+}
