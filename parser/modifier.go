@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp/syntax"
 	"sort"
 	"strings"
@@ -258,11 +259,19 @@ func applyModifier(name string, mv *mval) string {
 		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
 			return "modifier 'cidr' needs a network written as a string, e.g. '10.0.0.0/8', with no other modifier before it"
 		}
-		ip, _, err := net.ParseCIDR(mv.raw)
+		network := mv.raw
+		if !strings.Contains(network, "/") {
+			// A single address is a network of one address, as for
+			// Python's ip_network, which the reference uses.
+			if a, err := netip.ParseAddr(network); err == nil && a.Zone() == "" {
+				network = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		ip, _, err := net.ParseCIDR(network)
 		if err != nil {
 			return fmt.Sprintf("invalid CIDR network %q: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fe80::/10", clip(mv.raw))
 		}
-		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: mv.raw, IPv6: ip.To4() == nil}
+		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: network, IPv6: ip.To4() == nil}
 	case "exists":
 		v, ok := mv.v.(*ast.Bool)
 		if !ok {
@@ -270,10 +279,17 @@ func applyModifier(name string, mv *mval) string {
 		}
 		mv.v = &ast.Exists{ValuePos: v.ValuePos, Exists: v.Value}
 	case "expand":
-		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
-			return bad("strings written as is")
+		v, ok := mv.v.(*ast.String)
+		if !ok || v.Bytes {
+			return bad("strings")
 		}
-		mv.v = parsePlaceholders(mv.v.Pos(), mv.raw)
+		if mv.pristine {
+			mv.v = parsePlaceholders(v.Pos(), mv.raw)
+		} else {
+			// After contains, startswith or endswith: the placeholders
+			// are in the literal text between the added wildcards.
+			mv.v = expandLiterals(v)
+		}
 	case "fieldref":
 		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
 			return "modifier 'fieldref' needs a field name written as a string, with no other modifier before it"
@@ -463,6 +479,54 @@ func windash(s *ast.String) (*ast.Expansion, int) {
 // parsePlaceholders reads a value under the expand modifier: "%name%" is a
 // placeholder, "\%" a literal percent sign; wildcards and other escapes
 // follow the usual rules.
+// expandLiterals returns s with the %name% placeholders of its literal
+// parts made Placeholder parts; "\%" is a literal percent sign.
+func expandLiterals(s *ast.String) *ast.String {
+	out := &ast.String{ValuePos: s.ValuePos, Cased: s.Cased}
+	for _, p := range s.Parts {
+		if p.Kind != ast.Literal {
+			out.Append(p)
+			continue
+		}
+		var lit strings.Builder
+		for _, q := range parsePlaceholders(s.ValuePos, escapeWildcards(p.Text)).Parts {
+			if q.Kind == ast.Literal {
+				lit.WriteString(q.Text)
+				continue
+			}
+			if lit.Len() > 0 {
+				out.Append(ast.Part{Kind: ast.Literal, Text: lit.String()})
+				lit.Reset()
+			}
+			out.Append(q)
+		}
+		if lit.Len() > 0 {
+			out.Append(ast.Part{Kind: ast.Literal, Text: lit.String()})
+		}
+	}
+	return out
+}
+
+// escapeWildcards escapes the characters that parsePlaceholders reads as
+// wildcards or escapes, keeping "\%" for a literal percent sign.
+func escapeWildcards(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] == '%':
+			b.WriteString(`\%`)
+			i++
+		case c == '*' || c == '?' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 func parsePlaceholders(pos ast.Pos, raw string) *ast.String {
 	out := &ast.String{ValuePos: pos}
 	var lit strings.Builder

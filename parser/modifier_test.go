@@ -88,6 +88,8 @@ func TestModifiers(t *testing.T) {
 		{`F|re|startswith: '^ab'`, "re:^ab.*/"},
 		{`F|cidr: '10.0.0.0/8'`, "cidr:10.0.0.0/8/v6=false"},
 		{`F|cidr: 'fe80::/10'`, "cidr:fe80::/10/v6=true"},
+		{`F|cidr: '192.168.1.1'`, "cidr:192.168.1.1/32/v6=false"},
+		{`F|cidr: '::1'`, "cidr:::1/128/v6=true"},
 		{`F|exists: false`, "exists:false"},
 		{`F|gt: 5`, "cmp:>5"},
 		{`F|lte: 2.5`, "cmp:<=2.5"},
@@ -191,5 +193,31 @@ func TestBase64Offsets(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestExpandAfterWildcards checks placeholders in a value that contains,
+// startswith or endswith wrapped in wildcards first, as pySigma allows.
+func TestExpandAfterWildcards(t *testing.T) {
+	tests := []struct {
+		item string
+		want []ast.Part
+	}{
+		{`F|contains|expand: 'echo %dom%'`, []ast.Part{{Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "echo "}, {Kind: ast.Placeholder, Text: "dom"}, {Kind: ast.WildcardMulti}}},
+		{`F|startswith|expand: 'a\%b%c%*d'`, []ast.Part{{Kind: ast.Literal, Text: "a%b"}, {Kind: ast.Placeholder, Text: "c"}, {Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "d"}, {Kind: ast.WildcardMulti}}},
+		{`F|endswith|expand: '\*%x'`, []ast.Part{{Kind: ast.WildcardMulti}, {Kind: ast.Literal, Text: "*%x"}}},
+	}
+	for _, tt := range tests {
+		fm, err := parseItem(t, tt.item)
+		if err != nil {
+			t.Errorf("%s: %v", tt.item, err)
+			continue
+		}
+		if got := fm.Values[0].(*ast.String).Parts; fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: parts = %v, want %v", tt.item, got, tt.want)
+		}
+	}
+	if _, err := parseItem(t, `F|wide|expand: '%x%'`); err == nil {
+		t.Errorf("wide|expand: no error")
 	}
 }

@@ -122,8 +122,77 @@ func (p *parser) documents(src []byte) ([]*yaml.Node, error) {
 		if root.Kind != yaml.MappingNode {
 			return nil, ast.Errorf(p.at(root), "a Sigma document must be a YAML mapping of keys (title, logsource, detection, ...), found %s", kindName(root))
 		}
+		p.flattenMerges(root, map[*yaml.Node]bool{}, 0)
 		docs = append(docs, root)
 	}
+}
+
+// flattenMerges applies YAML merge keys ("<<: *defaults", "<<: [*a, *b]")
+// in every mapping under n, as PyYAML, and so the reference, does when it
+// loads a rule: the merged mappings' pairs come first, a key the mapping
+// sets itself overrides a merged one, and of several merged mappings the
+// earlier one wins. A key keeps the place where it first appears.
+func (p *parser) flattenMerges(n *yaml.Node, done map[*yaml.Node]bool, depth int) {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || done[n] || depth > MaxDepth {
+		return
+	}
+	done[n] = true
+	for _, c := range n.Content {
+		p.flattenMerges(c, done, depth+1)
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	var merged, own []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			own = append(own, k, v)
+			continue
+		}
+		v = p.deref(v)
+		switch v.Kind {
+		case yaml.MappingNode:
+			merged = append(merged, v.Content...)
+		case yaml.SequenceNode:
+			for j := len(v.Content) - 1; j >= 0; j-- {
+				m := p.deref(v.Content[j])
+				if m.Kind != yaml.MappingNode {
+					p.errs.Addf(p.at(m), "a YAML merge key (<<) takes a mapping or a list of mappings, found %s in the list", kindName(m))
+					continue
+				}
+				merged = append(merged, m.Content...)
+			}
+		default:
+			p.errs.Addf(p.at(v), "a YAML merge key (<<) takes a mapping or a list of mappings, found %s", kindName(v))
+		}
+	}
+	if merged == nil {
+		if len(own) != len(n.Content) {
+			n.Content = own
+		}
+		return
+	}
+	// Later pairs override earlier ones with the same key; each key stays
+	// where it first appears.
+	all := append(merged, own...)
+	at := map[string]int{}
+	var out []*yaml.Node
+	for i := 0; i+1 < len(all); i += 2 {
+		k := all[i]
+		if j, ok := at[k.Value]; ok && k.Kind == yaml.ScalarNode {
+			out[j+1] = all[i+1]
+			continue
+		}
+		if k.Kind == yaml.ScalarNode {
+			at[k.Value] = len(out)
+		}
+		out = append(out, k, all[i+1])
+	}
+	n.Content = out
 }
 
 func (p *parser) yamlError(src []byte, err error) error {

@@ -264,3 +264,76 @@ func TestPyFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeKeys checks YAML merge keys, which PyYAML applies: merged pairs
+// first, the mapping's own keys override them, and of a list of merged
+// mappings the earlier one wins.
+func TestMergeKeys(t *testing.T) {
+	src := `title: t
+logsource: {category: c}
+detection:
+    base: &base
+        A: a
+        B: b
+    other: &other
+        B: other
+        C: c
+    sel1:
+        <<: *base
+        B: own
+        D: d
+    sel2:
+        <<: [*other, *base]
+    condition: sel1 and sel2
+`
+	f, err := ParseFile("merge.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range f.Docs[0].(*ast.Rule).Detection.Searches {
+		var items []string
+		for _, it := range s.Body.(*ast.AllOf).Items {
+			fm := it.(*ast.FieldMatch)
+			items = append(items, fm.Field+"="+show(fm.Values[0]))
+		}
+		got[s.Name] = strings.Join(items, " ")
+	}
+	want := map[string]string{
+		"base":  "A=s:a B=s:b",
+		"other": "B=s:other C=s:c",
+		"sel1":  "A=s:a B=s:own D=s:d",
+		"sel2":  "A=s:a B=s:other C=s:c",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("searches (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"<<: 5", "<<: [5]"} {
+		src := "title: t\nlogsource: {category: c}\ndetection:\n    sel:\n        " + bad + "\n        A: a\n    condition: sel\n"
+		if _, err := ParseFile("bad.yml", []byte(src)); err == nil || !strings.Contains(err.Error(), "merge key") {
+			t.Errorf("%s: err = %v, want a merge key error", bad, err)
+		}
+	}
+}
+
+// TestLenientMetadata checks spellings that the reference accepts: levels
+// and statuses in any case, dates with one-digit months and days.
+func TestLenientMetadata(t *testing.T) {
+	src := "title: t\nstatus: Experimental\nlevel: HIGH\ndate: 2023-1-5\nmodified: 2024/3/04\nlogsource: {category: c}\ndetection: {s: {A: a}, condition: s}\n"
+	f, err := ParseFile("m.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Docs[0].(*ast.Rule)
+	got := []string{r.Status, r.Level, r.Date, r.Modified}
+	want := []string{"experimental", "high", "2023-01-05", "2024-03-04"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status, level, date, modified (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"date: 2023-13-01", "date: 2023-1/5", "date: 2023-001-01", "level: severe"} {
+		src := "title: t\n" + bad + "\nlogsource: {category: c}\ndetection: {s: {A: a}, condition: s}\n"
+		if _, err := ParseFile("bad.yml", []byte(src)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

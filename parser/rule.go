@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -13,7 +14,9 @@ import (
 
 var (
 	uuidRx = regexp.MustCompile(`^(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?|urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
-	dateRx = regexp.MustCompile(`^(\d{4})[-/](\d{2})[-/](\d{2})$`)
+	// Dates are YYYY-MM-DD, or YYYY/MM/DD as in Sigma 1; as with YAML
+	// timestamps and Python's strptime, month and day may have one digit.
+	dateRx = regexp.MustCompile(`^(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2}))$`)
 )
 
 var (
@@ -54,8 +57,7 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 		case "taxonomy":
 			m.Taxonomy = p.str(key, v)
 		case "status":
-			m.Status = p.str(key, v)
-			p.oneOf(v, key, m.Status, statuses)
+			m.Status = p.enum(v, key, p.str(key, v), statuses)
 		case "description":
 			m.Description = p.str(key, v)
 		case "license":
@@ -71,8 +73,7 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 		case "falsepositives":
 			m.FalsePositives = p.strList(key, v)
 		case "level":
-			m.Level = p.str(key, v)
-			p.oneOf(v, key, m.Level, levels)
+			m.Level = p.enum(v, key, p.str(key, v), levels)
 		case "tags":
 			m.Tags = p.strList(key, v)
 			for j, t := range m.Tags {
@@ -115,17 +116,39 @@ func (p *parser) oneOf(n *yaml.Node, key, val string, allowed []string) {
 	p.errs.Add(p.at(n), msg)
 }
 
+// enum returns val in its canonical lower-case spelling when it is one of
+// allowed in any case (pySigma looks statuses and levels up upper-cased, so
+// 'High' is a valid level), and reports it otherwise.
+func (p *parser) enum(n *yaml.Node, key, val string, allowed []string) string {
+	if l := strings.ToLower(val); slices.Contains(allowed, l) {
+		return l
+	}
+	p.oneOf(n, key, val, allowed)
+	return val
+}
+
 func (p *parser) date(key string, n *yaml.Node) string {
 	s := p.str(key, n)
 	if s == "" {
 		return ""
 	}
 	m := dateRx.FindStringSubmatch(s)
-	if m == nil || m[2] < "01" || m[2] > "12" || m[3] < "01" || m[3] > "31" {
+	if m == nil {
 		p.errs.Addf(p.at(n), "%s %q is not a date: expected YYYY-MM-DD", key, s)
 		return s
 	}
-	return m[1] + "-" + m[2] + "-" + m[3]
+	month, day := m[2]+m[4], m[3]+m[5]
+	if len(month) == 1 {
+		month = "0" + month
+	}
+	if len(day) == 1 {
+		day = "0" + day
+	}
+	if month < "01" || month > "12" || day < "01" || day > "31" {
+		p.errs.Addf(p.at(n), "%s %q is not a date: expected YYYY-MM-DD", key, s)
+		return s
+	}
+	return m[1] + "-" + month + "-" + day
 }
 
 func (p *parser) related(n *yaml.Node) []ast.Related {
