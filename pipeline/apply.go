@@ -593,38 +593,15 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 	if !ok {
 		return // a table the pipeline does not know: any field may exist
 	}
-	allowed := map[string]bool{}
-	for c := range table.Columns {
-		allowed[c] = true
-	}
-	for _, a := range t.Allow {
-		allowed[a] = true
-	}
-	if t.AllowMappingKeys {
-		for _, o := range p.Transformations {
-			if o.Type != "map_fields" {
-				continue
-			}
-			m := o.Mapping
-			if o.TableMapping != nil {
-				m = o.TableMapping[x.res.Table]
-			}
-			if m != nil {
-				for _, k := range m.Keys {
-					allowed[k] = true
-				}
-			}
-		}
-	}
-	columns := make([]string, 0, len(table.Columns))
-	for c := range table.Columns {
-		columns = append(columns, c)
-	}
-	sort.Strings(columns)
 	check := func(pos ast.Pos, field, what string) {
-		if allowed[field] {
+		if x.fieldAllowed(p, t, table, field) {
 			return
 		}
+		columns := make([]string, 0, len(table.Columns))
+		for c := range table.Columns {
+			columns = append(columns, c)
+		}
+		sort.Strings(columns)
 		msg := fmt.Sprintf("%s %q is not a column of table %s in pipeline %s", what, field, x.res.Table, p.Name)
 		if s := suggest.Nearest(field, columns); s != "" {
 			msg += fmt.Sprintf(", did you mean %q?", s)
@@ -642,6 +619,33 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 		}
 		return fm
 	})
+}
+
+// fieldAllowed reports whether validate_fields step t accepts field in
+// table: a column of the table, a name the step allows, or, with
+// allow_mapping_keys, a name that a map_fields step of the pipeline maps
+// for this table. It is called for every field of every rule, so it only
+// looks names up.
+func (x *run) fieldAllowed(p *Pipeline, t *Transformation, table *Table, field string) bool {
+	if _, ok := table.Columns[field]; ok || contains(t.Allow, field) {
+		return true
+	}
+	if !t.AllowMappingKeys {
+		return false
+	}
+	for _, o := range p.Transformations {
+		if o.Type != "map_fields" {
+			continue
+		}
+		m := o.Mapping
+		if o.TableMapping != nil {
+			m = o.TableMapping[x.res.Table]
+		}
+		if _, ok := m.Lookup(field); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // allowFields rejects every item whose field, or the field it refers to,
