@@ -100,7 +100,17 @@ func (p *parser) at(n *yaml.Node) ast.Pos { return p.pos(n.Line, n.Column) }
 var yamlLineRx = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // documents splits src into YAML documents, each the root mapping node.
+// Most rule files are read by decodeFast; the others by yaml.v3.
 func (p *parser) documents(src []byte) ([]*yaml.Node, error) {
+	if docs, ok := decodeFast(src); ok {
+		return docs, nil
+	}
+	return p.documentsYAMLv3(src)
+}
+
+// documentsYAMLv3 is documents with yaml.v3's decoder, for the files that
+// decodeFast does not handle.
+func (p *parser) documentsYAMLv3(src []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []*yaml.Node
 	for {
