@@ -340,27 +340,30 @@ func (x *run) rewrite(f func(*ast.FieldMatch) ast.Matcher) {
 func rewriteMatcher(m ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) ast.Matcher {
 	switch m := m.(type) {
 	case *ast.AllOf:
-		items := m.Items[:0:0]
-		for _, it := range m.Items {
-			if n := rewriteMatcher(it, f); n != nil {
-				items = append(items, n)
-			}
-		}
-		m.Items = items
+		m.Items = rewriteItems(m.Items, f)
 		return m
 	case *ast.AnyOf:
-		items := m.Items[:0:0]
-		for _, it := range m.Items {
-			if n := rewriteMatcher(it, f); n != nil {
-				items = append(items, n)
-			}
-		}
-		m.Items = items
+		m.Items = rewriteItems(m.Items, f)
 		return m
 	case *ast.FieldMatch:
 		return f(m)
 	}
 	return m
+}
+
+// rewriteItems rewrites the items of a matcher in place: the rule is the
+// run's own copy, and most steps change no item, so that a new slice for
+// every matcher of every rule at every step would only feed the garbage
+// collector.
+func rewriteItems(items []ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) []ast.Matcher {
+	out := items[:0]
+	for _, it := range items {
+		if n := rewriteMatcher(it, f); n != nil {
+			out = append(out, n)
+		}
+	}
+	clear(items[len(out):])
+	return out
 }
 
 // eachValue replaces the values of the items whose field is one of
