@@ -3,6 +3,7 @@ package parser
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,39 +41,72 @@ type fastDecoder struct {
 	lines []string // the lines of the file, without line breaks
 	li    int      // the current line
 	depth int
-	nodes []yaml.Node // allocated in blocks, see node
+
+	// Storage for the trees, reused from file to file (see decoders): a
+	// file's tree is garbage once the parser has read it.
+	nodes []yaml.Node  // the nodes, see node
+	kids  []*yaml.Node // the children of collections, see children
+	stack []*yaml.Node // the children of the collections being decoded
 }
+
+// decoders holds fastDecoders for reuse.
+var decoders = sync.Pool{New: func() any { return new(fastDecoder) }}
 
 // decodeFast returns the root nodes of the documents of src, as documents
 // returns them, or ok false when it cannot decode src exactly as yaml.v3
-// does.
-func decodeFast(src []byte) (roots []*yaml.Node, ok bool) {
+// does. The nodes belong to d: d.release makes them invalid.
+func decodeFast(src []byte) (d *fastDecoder, roots []*yaml.Node, ok bool) {
 	text := string(src)
 	if !fastText(text) {
-		return nil, false
+		return nil, nil, false
 	}
-	d := &fastDecoder{lines: strings.Split(text, "\n")}
+	d = decoders.Get().(*fastDecoder)
+	d.lines = splitLines(d.lines, text)
 	for {
 		d.skipBlank()
 		if d.li == len(d.lines) {
-			return roots, true
+			return d, roots, true
 		}
 		l := d.lines[d.li]
 		if isDocMarker(l, "---") {
 			if strings.TrimRight(l, " ") != "---" {
-				return nil, false // content after "---"
+				d.release() // content after "---"
+				return nil, nil, false
 			}
 			d.li++
 			continue
 		}
-		if l[0] == ' ' {
-			return nil, false
-		}
 		root, ok := d.mapping(0, false)
 		if !ok {
-			return nil, false
+			d.release()
+			return nil, nil, false
 		}
 		roots = append(roots, root)
+	}
+}
+
+// release clears the decoder, so that it keeps no text alive, and puts it
+// back for reuse. The nodes it returned must no longer be used.
+func (d *fastDecoder) release() {
+	clear(d.lines)
+	clear(d.nodes)
+	clear(d.kids)
+	clear(d.stack)
+	*d = fastDecoder{lines: d.lines[:0], nodes: d.nodes[:0], kids: d.kids[:0], stack: d.stack[:0]}
+	decoders.Put(d)
+}
+
+// splitLines appends the lines of text, without their line breaks, to
+// lines[:0].
+func splitLines(lines []string, text string) []string {
+	lines = lines[:0]
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return append(lines, text)
+		}
+		lines = append(lines, text[:i])
+		text = text[i+1:]
 	}
 }
 
@@ -104,14 +138,30 @@ func isDocMarker(line, m string) bool {
 	return strings.HasPrefix(line, m) && (len(line) == 3 || line[3] == ' ')
 }
 
-// node returns a new node. Nodes are allocated in blocks: a file's tree is
-// garbage once the parser has read it, and a block costs one allocation.
+// node returns a new node. Nodes are allocated from d.nodes: when it is
+// full, a larger one replaces it and the nodes already handed out stay
+// where they are.
 func (d *fastDecoder) node(kind yaml.Kind, tag string, line, col int) *yaml.Node {
 	if len(d.nodes) == cap(d.nodes) {
-		d.nodes = make([]yaml.Node, 0, 64)
+		d.nodes = make([]yaml.Node, 0, max(128, 2*cap(d.nodes)))
 	}
 	d.nodes = append(d.nodes, yaml.Node{Kind: kind, Tag: tag, Line: line, Column: col})
 	return &d.nodes[len(d.nodes)-1]
+}
+
+// children returns the nodes pushed on d.stack since it held base nodes,
+// and pops them. The list is allocated from d.kids as nodes are from
+// d.nodes, and has no spare capacity, so that appending to it copies it.
+func (d *fastDecoder) children(base int) []*yaml.Node {
+	n := len(d.stack) - base
+	if cap(d.kids)-len(d.kids) < n {
+		d.kids = make([]*yaml.Node, 0, max(256, 2*cap(d.kids), n))
+	}
+	start := len(d.kids)
+	d.kids = append(d.kids, d.stack[base:]...)
+	clear(d.stack[base:])
+	d.stack = d.stack[:base]
+	return d.kids[start:len(d.kids):len(d.kids)]
 }
 
 // skipBlank moves past empty lines and comment lines.
@@ -159,6 +209,7 @@ func (d *fastDecoder) mapping(n int, inline bool) (*yaml.Node, bool) {
 	}
 	defer func() { d.depth-- }()
 	var m *yaml.Node
+	base := len(d.stack)
 	for first := true; ; first = false {
 		if !first {
 			d.skipBlank()
@@ -188,8 +239,9 @@ func (d *fastDecoder) mapping(n int, inline bool) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		m.Content = append(m.Content, key, v)
+		d.stack = append(d.stack, key, v)
 	}
+	m.Content = d.children(base)
 	return m, true
 }
 
@@ -282,6 +334,7 @@ func (d *fastDecoder) sequence(c int) (*yaml.Node, bool) {
 	}
 	defer func() { d.depth-- }()
 	s := d.node(yaml.SequenceNode, "!!seq", d.li+1, column(d.lines[d.li], c))
+	base := len(d.stack)
 	for first := true; ; first = false {
 		if !first {
 			d.skipBlank()
@@ -332,8 +385,9 @@ func (d *fastDecoder) sequence(c int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		s.Content = append(s.Content, item)
+		d.stack = append(d.stack, item)
 	}
+	s.Content = d.children(base)
 	return s, true
 }
 

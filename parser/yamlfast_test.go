@@ -18,10 +18,11 @@ var ignoreComments = cmpopts.IgnoreFields(yaml.Node{}, "HeadComment", "LineComme
 // it too, into equal nodes. It returns whether decodeFast decoded it.
 func checkFastYAML(t *testing.T, name string, src []byte) bool {
 	t.Helper()
-	fast, ok := decodeFast(src)
+	d, fast, ok := decodeFast(src)
 	if !ok {
 		return false
 	}
+	defer d.release()
 	p := &parser{filename: name}
 	slow, err := p.documentsYAMLv3(src)
 	if err != nil {
