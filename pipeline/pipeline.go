@@ -189,28 +189,42 @@ var (
 	builtinErr  error
 )
 
+// loadBuiltins parses the built-in pipelines, in parallel: it runs once,
+// before the first rule of a run can be converted.
 func loadBuiltins() {
 	entries, err := fs.ReadDir(builtinFS, "builtin")
 	if err != nil {
 		builtinErr = err
 		return
 	}
-	builtins = map[string]*Pipeline{}
+	var names []string
 	for _, e := range entries {
-		name := "builtin/" + e.Name()
-		if !strings.HasSuffix(name, ".yml") || strings.HasPrefix(e.Name(), "schema_") {
-			continue
+		if strings.HasSuffix(e.Name(), ".yml") && !strings.HasPrefix(e.Name(), "schema_") {
+			names = append(names, "builtin/"+e.Name())
 		}
-		src, err := builtinFS.ReadFile(name)
-		if err != nil {
-			builtinErr = err
-			return
-		}
-		p, err := parse(name, src, func(rel string) ([]byte, error) {
-			return builtinFS.ReadFile(path.Join("builtin", rel))
-		})
-		if err != nil {
-			builtinErr = err
+	}
+	pipes := make([]*Pipeline, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src, err := builtinFS.ReadFile(name)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			pipes[i], errs[i] = parse(name, src, func(rel string) ([]byte, error) {
+				return builtinFS.ReadFile(path.Join("builtin", rel))
+			})
+		}()
+	}
+	wg.Wait()
+	builtins = map[string]*Pipeline{}
+	for i, p := range pipes {
+		if errs[i] != nil {
+			builtinErr = errs[i]
 			return
 		}
 		p.Builtin = true
