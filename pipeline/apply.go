@@ -113,7 +113,7 @@ func QueryTable(ps []*Pipeline, opt Options) string {
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
-		res:     &Result{Rule: r.Copy(), State: map[string]any{}, pipelines: ps},
+		res:     &Result{Rule: copyRule(r), State: map[string]any{}, pipelines: ps},
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
 		opt:     opt,
@@ -154,6 +154,60 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	}
 	x.res.applied = x.applied
 	return x.res, nil
+}
+
+// copyRule returns the copy of r that a run changes: its detection's
+// searches, matchers and field matches are copied, as ast.Rule.Copy does,
+// but most values are shared, because steps replace values and never
+// change them, except field references (renamed) and expansions (whose
+// alternatives are replaced), which are copied. Backends do not change
+// values either; TestApplyLeavesRuleUnchanged checks both on the corpus.
+func copyRule(r *ast.Rule) *ast.Rule {
+	c := *r
+	c.Tags = append([]string(nil), r.Tags...)
+	c.Fields = append([]string(nil), r.Fields...)
+	if r.Detection != nil {
+		d := *r.Detection
+		d.Searches = make([]*ast.Search, len(r.Detection.Searches))
+		for i, s := range r.Detection.Searches {
+			d.Searches[i] = &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: copyMatcher(s.Body)}
+		}
+		d.Conditions = append([]*ast.Condition(nil), r.Detection.Conditions...)
+		d.Exclusions = append([]*ast.Exclusion(nil), r.Detection.Exclusions...)
+		c.Detection = &d
+	}
+	return &c
+}
+
+// copyMatcher copies m for copyRule.
+func copyMatcher(m ast.Matcher) ast.Matcher {
+	switch m := m.(type) {
+	case *ast.AllOf:
+		c := &ast.AllOf{MapPos: m.MapPos, Items: make([]ast.Matcher, len(m.Items))}
+		for i, x := range m.Items {
+			c.Items[i] = copyMatcher(x)
+		}
+		return c
+	case *ast.AnyOf:
+		c := &ast.AnyOf{ListPos: m.ListPos, Items: make([]ast.Matcher, len(m.Items))}
+		for i, x := range m.Items {
+			c.Items[i] = copyMatcher(x)
+		}
+		return c
+	case *ast.FieldMatch:
+		c := *m
+		c.Modifiers = append([]ast.Modifier(nil), m.Modifiers...)
+		c.Values = make([]ast.Value, len(m.Values))
+		for i, v := range m.Values {
+			switch v.(type) {
+			case *ast.FieldRef, *ast.Expansion:
+				v = ast.CopyValue(v)
+			}
+			c.Values[i] = v
+		}
+		return &c
+	}
+	return m
 }
 
 type run struct {
