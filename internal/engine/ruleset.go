@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +18,12 @@ type ruleSet struct {
 	filters []*ast.Filter
 	hidden  map[ast.Document]bool // documents only converted as part of a correlation
 	names   []string              // every id and name, sorted, for suggestions
+
+	// The filters that may apply to a rule, as indexes into filters in
+	// increasing order: by the rule ids and names they list, and those
+	// for any rule. A rule looks at these only, not at every filter.
+	filtersByRef map[string][]int
+	filtersAny   []int
 }
 
 func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
@@ -44,6 +51,18 @@ func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
 		}
 	}
 	sort.Strings(s.names)
+	s.filtersByRef = map[string][]int{}
+	for i, f := range s.filters {
+		if f.Any {
+			s.filtersAny = append(s.filtersAny, i)
+		}
+		for _, ref := range f.Rules {
+			l := s.filtersByRef[ref.Name]
+			if ref.Name != "" && (len(l) == 0 || l[len(l)-1] != i) {
+				s.filtersByRef[ref.Name] = append(l, i)
+			}
+		}
+	}
 	// Correlations in a cycle stay visible, so that the cycle is reported.
 	inCycle := map[*ast.Correlation]bool{}
 	for _, c := range corrs {
@@ -92,7 +111,8 @@ func (s *ruleSet) reaches(from, target *ast.Correlation, seen map[*ast.Correlati
 // so that the pipelines process them too.
 func (s *ruleSet) filtered(r *ast.Rule) *ast.Rule {
 	var out *ast.Rule
-	for i, f := range s.filters {
+	for _, i := range s.candidateFilters(r) {
+		f := s.filters[i]
 		if !f.Applies(r) || f.Detection == nil {
 			continue
 		}
@@ -120,6 +140,26 @@ func (s *ruleSet) filtered(r *ast.Rule) *ast.Rule {
 		return r
 	}
 	return out
+}
+
+// candidateFilters returns, in increasing order, the indexes of the
+// filters that name r (by id or name) or any rule: the only ones that may
+// apply to it.
+func (s *ruleSet) candidateFilters(r *ast.Rule) []int {
+	var byID, byName []int
+	if r.ID != "" {
+		byID = s.filtersByRef[r.ID]
+	}
+	if r.Name != "" && r.Name != r.ID {
+		byName = s.filtersByRef[r.Name]
+	}
+	if len(byID)+len(byName) == 0 {
+		return s.filtersAny
+	}
+	out := make([]int, 0, len(s.filtersAny)+len(byID)+len(byName))
+	out = append(append(append(out, s.filtersAny...), byID...), byName...)
+	sort.Ints(out)
+	return slices.Compact(out)
 }
 
 // renameIdents returns x with identifiers renamed and patterns prefixed.
