@@ -64,12 +64,7 @@ func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
 		}
 	}
 	// Correlations in a cycle stay visible, so that the cycle is reported.
-	inCycle := map[*ast.Correlation]bool{}
-	for _, c := range corrs {
-		if s.reaches(c, c, map[*ast.Correlation]bool{}) {
-			inCycle[c] = true
-		}
-	}
+	inCycle := s.cycles(corrs)
 	for _, c := range corrs {
 		if c.Generate {
 			continue
@@ -86,23 +81,60 @@ func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
 	return s
 }
 
-// reaches reports whether correlation from references target, directly or
-// through other correlations.
-func (s *ruleSet) reaches(from, target *ast.Correlation, seen map[*ast.Correlation]bool) bool {
-	for _, ref := range from.Rules {
-		c, ok := s.byRef[ref.Name].(*ast.Correlation)
-		if !ok || seen[c] {
-			continue
+// cycles returns the correlations that reference themselves, directly or
+// through other correlations: the members of the strongly connected
+// components of the graph of references between correlations that have
+// several members or a reference to themselves. Tarjan's algorithm finds
+// them in time linear in the references (a search from every correlation
+// would take quadratic time on a long chain).
+func (s *ruleSet) cycles(corrs []*ast.Correlation) map[*ast.Correlation]bool {
+	type state struct {
+		index, low int
+		onStack    bool
+	}
+	states := map[*ast.Correlation]*state{}
+	var stack []*ast.Correlation
+	out := map[*ast.Correlation]bool{}
+	var visit func(c *ast.Correlation) *state
+	visit = func(c *ast.Correlation) *state {
+		st := &state{index: len(states), low: len(states), onStack: true}
+		states[c] = st
+		stack = append(stack, c)
+		self := false
+		for _, ref := range c.Rules {
+			d, ok := s.byRef[ref.Name].(*ast.Correlation)
+			if !ok {
+				continue
+			}
+			self = self || d == c
+			if ds, seen := states[d]; !seen {
+				st.low = min(st.low, visit(d).low)
+			} else if ds.onStack {
+				st.low = min(st.low, ds.index)
+			}
 		}
-		if c == target {
-			return true
+		if st.low == st.index {
+			i := len(stack) - 1
+			for stack[i] != c {
+				i--
+			}
+			comp := stack[i:]
+			for _, x := range comp {
+				states[x].onStack = false
+				if len(comp) > 1 || self {
+					out[x] = true
+				}
+			}
+			stack = stack[:i]
 		}
-		seen[c] = true
-		if s.reaches(c, target, seen) {
-			return true
+		return st
+	}
+	for _, c := range corrs {
+		if _, seen := states[c]; !seen {
+			visit(c)
 		}
 	}
-	return false
+	return out
 }
 
 // filtered returns r with the exclusions of the filters that apply to it:
