@@ -124,7 +124,7 @@ func fastText(text string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if r < 0xa0 || r >= 0xd800 && r < 0xe000 || r == 0x2028 || r == 0x2029 || r >= 0xfeff && r <= 0xffff && (r == 0xfeff || r >= 0xfffe) || r == utf8.RuneError {
+		if !fastRune(r) {
 			return false
 		}
 		i += size - 1
@@ -132,10 +132,23 @@ func fastText(text string) bool {
 	return true
 }
 
+// fastRune reports whether decodeFast handles the non-ASCII character r.
+func fastRune(r rune) bool {
+	switch {
+	case r < 0xa0: // C1 controls, and U+0085, a line break
+		return false
+	case r == 0x2028, r == 0x2029: // line and paragraph separators
+		return false
+	case r == 0xfeff, r == 0xfffe, r == 0xffff, r == utf8.RuneError: // byte order marks, non-characters, invalid UTF-8
+		return false
+	}
+	return true
+}
+
 // isDocMarker reports whether line starts with the document marker m
 // ("---" or "...") followed by a space or the end of the line.
 func isDocMarker(line, m string) bool {
-	return strings.HasPrefix(line, m) && (len(line) == 3 || line[3] == ' ')
+	return strings.HasPrefix(line, m) && (len(line) == len(m) || line[len(m)] == ' ')
 }
 
 // node returns a new node. Nodes are allocated from d.nodes: when it is
