@@ -54,6 +54,9 @@ func NewString(pos Pos, s string) *String {
 // ParseString reads s with Sigma's escaping rules: "*" and "?" are
 // wildcards; a backslash makes a following "*", "?" or backslash literal;
 // any other backslash, a trailing one included, is itself literal.
+//
+// Literal parts without escapes are substrings of s: ParseString runs on
+// every string value of every rule.
 func ParseString(pos Pos, s string) *String {
 	v := &String{ValuePos: pos}
 	if strings.IndexAny(s, `*?\`) < 0 {
@@ -62,36 +65,44 @@ func ParseString(pos Pos, s string) *String {
 		}
 		return v
 	}
-	var lit strings.Builder
+	// Room for every wildcard and the literals between them, and for a
+	// wildcard that contains or endswith appends.
+	n := strings.Count(s, "*") + strings.Count(s, "?")
+	v.Parts = make([]Part, 0, 2*n+2)
+	start := 0     // start of the current literal in s
+	var lit []byte // the current literal, when it has escapes
+	flush := func(end int) {
+		switch {
+		case lit != nil:
+			lit = append(lit, s[start:end]...)
+			v.Parts = append(v.Parts, Part{Kind: Literal, Text: string(lit)})
+			lit = nil
+		case end > start:
+			v.Parts = append(v.Parts, Part{Kind: Literal, Text: s[start:end]})
+		}
+	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':
 			if i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '?' || s[i+1] == '\\') {
-				lit.WriteByte(s[i+1])
+				// Drop the backslash: the literal no longer is a
+				// substring of s.
+				lit = append(lit, s[start:i]...)
+				start = i + 1
 				i++
-			} else {
-				lit.WriteByte('\\')
 			}
 		case '*', '?':
-			v.appendLiteral(&lit)
+			flush(i)
+			start = i + 1
 			k := WildcardMulti
 			if c == '?' {
 				k = WildcardSingle
 			}
 			v.Parts = append(v.Parts, Part{Kind: k})
-		default:
-			lit.WriteByte(c)
 		}
 	}
-	v.appendLiteral(&lit)
+	flush(len(s))
 	return v
-}
-
-func (s *String) appendLiteral(b *strings.Builder) {
-	if b.Len() > 0 {
-		s.Parts = append(s.Parts, Part{Kind: Literal, Text: b.String()})
-		b.Reset()
-	}
 }
 
 // Append adds a part at the end, merging adjacent literals.
@@ -119,7 +130,9 @@ func (s *String) Prepend(p Part) {
 			return
 		}
 	}
-	s.Parts = append([]Part{p}, s.Parts...)
+	// A new slice, with room for a part that contains appends next.
+	parts := make([]Part, 0, len(s.Parts)+2)
+	s.Parts = append(append(parts, p), s.Parts...)
 }
 
 // Copy returns a deep copy of s.

@@ -2,6 +2,7 @@ package ast
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -93,4 +94,73 @@ func TestErrorListSortAndPrint(t *testing.T) {
 	if got := l[2].Error(); got != "c.yml: no position" {
 		t.Errorf("no position: %q", got)
 	}
+}
+
+// parseStringReference is the straightforward reading of Sigma's escaping
+// rules that ParseString implements with substrings.
+func parseStringReference(s string) []Part {
+	var parts []Part
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			parts = append(parts, Part{Kind: Literal, Text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			if i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '?' || s[i+1] == '\\') {
+				lit.WriteByte(s[i+1])
+				i++
+			} else {
+				lit.WriteByte('\\')
+			}
+		case '*':
+			flush()
+			parts = append(parts, Part{Kind: WildcardMulti})
+		case '?':
+			flush()
+			parts = append(parts, Part{Kind: WildcardSingle})
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return parts
+}
+
+func checkParseString(t *testing.T, s string) {
+	got, want := ParseString(Pos{}, s).Parts, parseStringReference(s)
+	if len(got) != len(want) {
+		t.Fatalf("ParseString(%q) = %v, want %v", s, got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("ParseString(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestParseStringMatchesReference compares ParseString with the reference
+// reading on every string of up to five characters over "a\*?".
+func TestParseStringMatchesReference(t *testing.T) {
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		checkParseString(t, prefix)
+		if n > 0 {
+			for _, c := range []string{"a", `\`, "*", "?"} {
+				gen(prefix+c, n-1)
+			}
+		}
+	}
+	gen("", 5)
+}
+
+// FuzzParseString compares ParseString with the reference reading.
+func FuzzParseString(f *testing.F) {
+	for _, s := range []string{`C:\Windows\*`, `\\*a?b\\`, `*\*\?*`} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParseString)
 }

@@ -111,6 +111,10 @@ func (p *parser) condition(text string, base ast.Pos, exact bool, det *ast.Detec
 		p.errs.Addf(base, "condition is nested %d levels deep (parentheses and 'not'); the limit is %d", d, MaxDepth)
 		return &ast.BadExpr{From: base}
 	}
+	g, ok := parseConditionFast(text)
+	if ok {
+		return p.lowerOr(g, at, det)
+	}
 	g, err := condParser.ParseString("", text)
 	if err != nil {
 		var perr participle.Error

@@ -57,6 +57,11 @@ func ParseFile(filename string, src []byte) (*ast.File, error) {
 		return f, p.errs.Err()
 	}
 	docs, err := p.documents(src)
+	if p.release != nil {
+		// The YAML nodes are the decoder's, and only needed until the
+		// documents are built.
+		defer p.release()
+	}
 	if err != nil {
 		p.errs.Append(err)
 		return f, p.errs.Err()
@@ -86,6 +91,8 @@ type parser struct {
 	cycle           bool               // expandedSize met a node inside itself
 
 	alternatives int // values added by modifiers that expand one value into several
+
+	release func() // frees the YAML nodes of decodeFast, if it decoded the file
 }
 
 func (p *parser) pos(line, col int) ast.Pos {
@@ -100,7 +107,18 @@ func (p *parser) at(n *yaml.Node) ast.Pos { return p.pos(n.Line, n.Column) }
 var yamlLineRx = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // documents splits src into YAML documents, each the root mapping node.
+// Most rule files are read by decodeFast; the others by yaml.v3.
 func (p *parser) documents(src []byte) ([]*yaml.Node, error) {
+	if d, docs, ok := decodeFast(src); ok {
+		p.release = d.release
+		return docs, nil
+	}
+	return p.documentsYAMLv3(src)
+}
+
+// documentsYAMLv3 is documents with yaml.v3's decoder, for the files that
+// decodeFast does not handle.
+func (p *parser) documentsYAMLv3(src []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []*yaml.Node
 	for {

@@ -32,15 +32,13 @@ var (
 func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 	m.KeyPos = make(map[string]ast.Pos, len(n.Content)/2)
 	var rest []int
-	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], p.deref(n.Content[i+1])
 		key := k.Value
-		if seen[key] {
+		if _, seen := m.KeyPos[key]; seen {
 			p.errs.Addf(p.at(k), "duplicate key %q", key)
 			continue
 		}
-		seen[key] = true
 		m.KeyPos[key] = p.at(k)
 		switch key {
 		case "title":

@@ -3,7 +3,6 @@ package parser
 import (
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,10 +14,118 @@ import (
 // octal and "1e3" is a string. yaml.v3 resolves plain scalars by YAML 1.2
 // rules, so plain scalars are resolved here again, by the 1.1 rules.
 
-var (
-	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-)
+// The YAML 1.1 integer and float forms are matched by hand rather than
+// with regular expressions: resolveScalar runs on every plain scalar that
+// starts with a digit, a sign or a dot, and a regexp match cost more there
+// than the rest of the resolution. scalar_test.go checks them against the
+// regular expressions of the YAML 1.1 type repository:
+//
+//	int:   [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+ | [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+
+//	float: [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? | \.[0-9_]+([eE][-+][0-9]+)? | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
+
+// isYAML11Int reports whether s is a YAML 1.1 integer.
+func isYAML11Int(s string) bool {
+	t := trimSign(s)
+	switch {
+	case t == "":
+		return false
+	case strings.HasPrefix(t, "0b"):
+		return len(t) > 2 && all(t[2:], isBinDigit)
+	case strings.HasPrefix(t, "0x"):
+		return len(t) > 2 && all(t[2:], isHexDigit)
+	case t[0] == '0':
+		return all(t[1:], isOctDigit) // "0" alone, or octal
+	case t[0] >= '1' && t[0] <= '9':
+		i := 1 + span(t[1:], isDecDigit)
+		if i == len(t) {
+			return true
+		}
+		rest, ok := sexagesimal(t[i:])
+		return ok && rest == ""
+	}
+	return false
+}
+
+// isYAML11Float reports whether s is a YAML 1.1 float.
+func isYAML11Float(s string) bool {
+	switch s {
+	case ".nan", ".NaN", ".NAN":
+		return true
+	}
+	t := trimSign(s)
+	switch t {
+	case ".inf", ".Inf", ".INF":
+		return true
+	case "":
+		return false
+	}
+	if t[0] == '.' {
+		// Only the unsigned form has no digit before the point.
+		return len(t) == len(s) && len(t) > 1 && isDecDigit(t[1]) && exponent(t[1+span(t[1:], isDecDigit):])
+	}
+	if !isDigit(t[0]) {
+		return false
+	}
+	i := 1 + span(t[1:], isDecDigit)
+	rest := t[i:]
+	switch {
+	case strings.HasPrefix(rest, "."):
+		return exponent(rest[1+span(rest[1:], isDecDigit):])
+	case strings.HasPrefix(rest, ":"):
+		rest, ok := sexagesimal(rest)
+		return ok && strings.HasPrefix(rest, ".") && all(rest[1:], isDecDigit)
+	}
+	return false
+}
+
+// sexagesimal consumes one or more ":" [0-5]?[0-9] groups at the start of
+// s and returns the rest.
+func sexagesimal(s string) (rest string, ok bool) {
+	for strings.HasPrefix(s, ":") {
+		if len(s) < 2 || !isDigit(s[1]) {
+			return s, false
+		}
+		n := 2
+		if len(s) > 2 && isDigit(s[2]) && s[1] <= '5' {
+			n = 3
+		}
+		s, ok = s[n:], true
+	}
+	return s, ok
+}
+
+// exponent reports whether s is empty or an exponent [eE][-+][0-9]+.
+func exponent(s string) bool {
+	return s == "" || len(s) > 2 && (s[0] == 'e' || s[0] == 'E') && (s[1] == '-' || s[1] == '+') && all(s[2:], isDigit)
+}
+
+func trimSign(s string) string {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		return s[1:]
+	}
+	return s
+}
+
+// all reports whether every byte of s satisfies f (true for "").
+func all(s string, f func(byte) bool) bool { return span(s, f) == len(s) }
+
+// span returns the length of the longest prefix of s whose bytes satisfy f.
+func span(s string, f func(byte) bool) int {
+	for i := 0; i < len(s); i++ {
+		if !f(s[i]) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
+func isDecDigit(c byte) bool { return isDigit(c) || c == '_' }
+func isOctDigit(c byte) bool { return c >= '0' && c <= '7' || c == '_' }
+func isBinDigit(c byte) bool { return c == '0' || c == '1' || c == '_' }
+func isHexDigit(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '_'
+}
 
 // scalarKind is the resolved type of a YAML scalar.
 type scalarKind uint8
@@ -77,10 +184,10 @@ func resolveScalar(n *yaml.Node) scalarKind {
 		}
 		return scalarString
 	case c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.':
-		if yaml11Int.MatchString(v) {
+		if isYAML11Int(v) {
 			return scalarInt
 		}
-		if yaml11Float.MatchString(v) {
+		if isYAML11Float(v) {
 			return scalarFloat
 		}
 	}

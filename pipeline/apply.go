@@ -113,7 +113,7 @@ func QueryTable(ps []*Pipeline, opt Options) string {
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
-		res:     &Result{Rule: r.Copy(), State: map[string]any{}, pipelines: ps},
+		res:     &Result{Rule: copyRule(r), State: map[string]any{}, pipelines: ps},
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
 		opt:     opt,
@@ -154,6 +154,60 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	}
 	x.res.applied = x.applied
 	return x.res, nil
+}
+
+// copyRule returns the copy of r that a run changes: its detection's
+// searches, matchers and field matches are copied, as ast.Rule.Copy does,
+// but most values are shared, because steps replace values and never
+// change them, except field references (renamed) and expansions (whose
+// alternatives are replaced), which are copied. Backends do not change
+// values either; TestApplyLeavesRuleUnchanged checks both on the corpus.
+func copyRule(r *ast.Rule) *ast.Rule {
+	c := *r
+	c.Tags = append([]string(nil), r.Tags...)
+	c.Fields = append([]string(nil), r.Fields...)
+	if r.Detection != nil {
+		d := *r.Detection
+		d.Searches = make([]*ast.Search, len(r.Detection.Searches))
+		for i, s := range r.Detection.Searches {
+			d.Searches[i] = &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: copyMatcher(s.Body)}
+		}
+		d.Conditions = append([]*ast.Condition(nil), r.Detection.Conditions...)
+		d.Exclusions = append([]*ast.Exclusion(nil), r.Detection.Exclusions...)
+		c.Detection = &d
+	}
+	return &c
+}
+
+// copyMatcher copies m for copyRule.
+func copyMatcher(m ast.Matcher) ast.Matcher {
+	switch m := m.(type) {
+	case *ast.AllOf:
+		c := &ast.AllOf{MapPos: m.MapPos, Items: make([]ast.Matcher, len(m.Items))}
+		for i, x := range m.Items {
+			c.Items[i] = copyMatcher(x)
+		}
+		return c
+	case *ast.AnyOf:
+		c := &ast.AnyOf{ListPos: m.ListPos, Items: make([]ast.Matcher, len(m.Items))}
+		for i, x := range m.Items {
+			c.Items[i] = copyMatcher(x)
+		}
+		return c
+	case *ast.FieldMatch:
+		c := *m
+		c.Modifiers = append([]ast.Modifier(nil), m.Modifiers...)
+		c.Values = make([]ast.Value, len(m.Values))
+		for i, v := range m.Values {
+			switch v.(type) {
+			case *ast.FieldRef, *ast.Expansion:
+				v = ast.CopyValue(v)
+			}
+			c.Values[i] = v
+		}
+		return &c
+	}
+	return m
 }
 
 type run struct {
@@ -340,27 +394,30 @@ func (x *run) rewrite(f func(*ast.FieldMatch) ast.Matcher) {
 func rewriteMatcher(m ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) ast.Matcher {
 	switch m := m.(type) {
 	case *ast.AllOf:
-		items := m.Items[:0:0]
-		for _, it := range m.Items {
-			if n := rewriteMatcher(it, f); n != nil {
-				items = append(items, n)
-			}
-		}
-		m.Items = items
+		m.Items = rewriteItems(m.Items, f)
 		return m
 	case *ast.AnyOf:
-		items := m.Items[:0:0]
-		for _, it := range m.Items {
-			if n := rewriteMatcher(it, f); n != nil {
-				items = append(items, n)
-			}
-		}
-		m.Items = items
+		m.Items = rewriteItems(m.Items, f)
 		return m
 	case *ast.FieldMatch:
 		return f(m)
 	}
 	return m
+}
+
+// rewriteItems rewrites the items of a matcher in place: the rule is the
+// run's own copy, and most steps change no item, so that a new slice for
+// every matcher of every rule at every step would only feed the garbage
+// collector.
+func rewriteItems(items []ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) []ast.Matcher {
+	out := items[:0]
+	for _, it := range items {
+		if n := rewriteMatcher(it, f); n != nil {
+			out = append(out, n)
+		}
+	}
+	clear(items[len(out):])
+	return out
 }
 
 // eachValue replaces the values of the items whose field is one of
@@ -593,38 +650,15 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 	if !ok {
 		return // a table the pipeline does not know: any field may exist
 	}
-	allowed := map[string]bool{}
-	for c := range table.Columns {
-		allowed[c] = true
-	}
-	for _, a := range t.Allow {
-		allowed[a] = true
-	}
-	if t.AllowMappingKeys {
-		for _, o := range p.Transformations {
-			if o.Type != "map_fields" {
-				continue
-			}
-			m := o.Mapping
-			if o.TableMapping != nil {
-				m = o.TableMapping[x.res.Table]
-			}
-			if m != nil {
-				for _, k := range m.Keys {
-					allowed[k] = true
-				}
-			}
-		}
-	}
-	columns := make([]string, 0, len(table.Columns))
-	for c := range table.Columns {
-		columns = append(columns, c)
-	}
-	sort.Strings(columns)
 	check := func(pos ast.Pos, field, what string) {
-		if allowed[field] {
+		if x.fieldAllowed(p, t, table, field) {
 			return
 		}
+		columns := make([]string, 0, len(table.Columns))
+		for c := range table.Columns {
+			columns = append(columns, c)
+		}
+		sort.Strings(columns)
 		msg := fmt.Sprintf("%s %q is not a column of table %s in pipeline %s", what, field, x.res.Table, p.Name)
 		if s := suggest.Nearest(field, columns); s != "" {
 			msg += fmt.Sprintf(", did you mean %q?", s)
@@ -642,6 +676,33 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 		}
 		return fm
 	})
+}
+
+// fieldAllowed reports whether validate_fields step t accepts field in
+// table: a column of the table, a name the step allows, or, with
+// allow_mapping_keys, a name that a map_fields step of the pipeline maps
+// for this table. It is called for every field of every rule, so it only
+// looks names up.
+func (x *run) fieldAllowed(p *Pipeline, t *Transformation, table *Table, field string) bool {
+	if _, ok := table.Columns[field]; ok || contains(t.Allow, field) {
+		return true
+	}
+	if !t.AllowMappingKeys {
+		return false
+	}
+	for _, o := range p.Transformations {
+		if o.Type != "map_fields" {
+			continue
+		}
+		m := o.Mapping
+		if o.TableMapping != nil {
+			m = o.TableMapping[x.res.Table]
+		}
+		if _, ok := m.Lookup(field); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // allowFields rejects every item whose field, or the field it refers to,

@@ -182,38 +182,73 @@ func (n *NameList) UnmarshalYAML(v *yaml.Node) error {
 //go:embed builtin/*.yml
 var builtinFS embed.FS
 
+// A builtinFile is a built-in pipeline file, parsed on first use: a run
+// parses the pipelines it names, not all of them.
+type builtinFile struct {
+	name string // path in builtinFS
+	once sync.Once
+	p    *Pipeline
+	err  error
+}
+
+func (f *builtinFile) load() (*Pipeline, error) {
+	f.once.Do(func() {
+		src, err := builtinFS.ReadFile(f.name)
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.p, f.err = parse(f.name, src, func(rel string) ([]byte, error) {
+			return builtinFS.ReadFile(path.Join("builtin", rel))
+		})
+		if f.err == nil {
+			f.p.Builtin = true
+		}
+	})
+	return f.p, f.err
+}
+
 var (
+	builtinFiles = sync.OnceValue(func() []*builtinFile {
+		entries, err := fs.ReadDir(builtinFS, "builtin")
+		if err != nil {
+			panic("pipeline: built-in pipelines: " + err.Error())
+		}
+		var out []*builtinFile
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".yml") && !strings.HasPrefix(e.Name(), "schema_") {
+				out = append(out, &builtinFile{name: "builtin/" + e.Name()})
+			}
+		}
+		return out
+	})
+
 	builtinOnce sync.Once
 	builtins    map[string]*Pipeline
 	builtinList []*Pipeline
 	builtinErr  error
 )
 
+// loadBuiltins parses every built-in pipeline, in parallel, and indexes
+// them by name and alias.
 func loadBuiltins() {
-	entries, err := fs.ReadDir(builtinFS, "builtin")
-	if err != nil {
-		builtinErr = err
-		return
+	files := builtinFiles()
+	var wg sync.WaitGroup
+	for _, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.load()
+		}()
 	}
+	wg.Wait()
 	builtins = map[string]*Pipeline{}
-	for _, e := range entries {
-		name := "builtin/" + e.Name()
-		if !strings.HasSuffix(name, ".yml") || strings.HasPrefix(e.Name(), "schema_") {
-			continue
-		}
-		src, err := builtinFS.ReadFile(name)
+	for _, f := range files {
+		p, err := f.load()
 		if err != nil {
 			builtinErr = err
 			return
 		}
-		p, err := parse(name, src, func(rel string) ([]byte, error) {
-			return builtinFS.ReadFile(path.Join("builtin", rel))
-		})
-		if err != nil {
-			builtinErr = err
-			return
-		}
-		p.Builtin = true
 		builtinList = append(builtinList, p)
 		builtins[p.Name] = p
 		for _, a := range p.Aliases {
@@ -224,8 +259,21 @@ func loadBuiltins() {
 }
 
 // Builtin returns the built-in pipeline called name (or one of its
-// aliases), or nil.
+// aliases), or nil. A pipeline is in the file named after it: when that
+// file holds it, no other file is parsed.
 func Builtin(name string) *Pipeline {
+	for _, f := range builtinFiles() {
+		if f.name != "builtin/"+name+".yml" {
+			continue
+		}
+		p, err := f.load()
+		if err != nil {
+			panic("pipeline: invalid built-in pipeline: " + err.Error())
+		}
+		if p.Name == name {
+			return p
+		}
+	}
 	builtinOnce.Do(loadBuiltins)
 	if builtinErr != nil {
 		panic("pipeline: invalid built-in pipeline: " + builtinErr.Error())

@@ -102,11 +102,38 @@ func finalize(res *pipeline.Result, cond string, exclusions []string) string {
 		}
 		q = "{table}\n| where {condition}"
 	}
-	q = strings.NewReplacer("{table}", quoteName(res.Table), "{condition}", cond).Replace(q)
+	q = fillTemplate(q, quoteName(res.Table), cond)
 	for _, e := range exclusions {
 		q += "\n| where " + e
 	}
 	return q
+}
+
+// fillTemplate replaces {table} and {condition} in a query template, as
+// strings.NewReplacer("{table}", table, "{condition}", cond).Replace(q)
+// does, without building a replacer for every query.
+func fillTemplate(q, table, cond string) string {
+	var b strings.Builder
+	b.Grow(len(q) + len(table) + len(cond))
+	for {
+		i := strings.IndexByte(q, '{')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		b.WriteString(q[:i])
+		switch rest := q[i:]; {
+		case strings.HasPrefix(rest, "{table}"):
+			b.WriteString(table)
+			q = rest[len("{table}"):]
+		case strings.HasPrefix(rest, "{condition}"):
+			b.WriteString(cond)
+			q = rest[len("{condition}"):]
+		default:
+			b.WriteByte('{')
+			q = rest[1:]
+		}
+	}
 }
 
 // printer writes one condition.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -202,14 +203,18 @@ func runConvert(o *convertOptions) error {
 	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts, Jobs: o.Jobs, Filters: filters}
 	results := engine.Run(cfg, inputs)
 
+	// One write for all the messages rather than one per line: a batch
+	// may report thousands.
 	failed := 0
+	errOut := bufio.NewWriter(o.Stderr)
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
-			ast.PrintErrors(o.Stderr, withFile(r.Err, r.File))
+			ast.PrintErrors(errOut, withFile(r.Err, r.File))
 		}
-		printWarnings(o.Stderr, r.Warnings, r.File)
+		printWarnings(errOut, r.Warnings, r.File)
 	}
+	errOut.Flush() // as before buffering, a failing standard error stops nothing
 	out := &outputs{backend: backend, format: o.Format, ext: formatExt(t, backend, o.Format), rels: rels}
 	var werr error
 	switch {

@@ -236,11 +236,32 @@ func readFile(name string) ([]byte, error) {
 		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, parser.MaxFileSize+1))
+	src, err := readAtMost(f, fi.Size(), parser.MaxFileSize+1)
 	if err != nil {
 		return nil, &ast.Error{Pos: ast.Pos{Filename: name}, Msg: cleanErr(err)}
 	}
 	return src, nil
+}
+
+// readAtMost reads r to its end, or to limit bytes. The buffer is sized
+// for the size that Stat gave (plus one byte, to see the end), so that a
+// rule file costs one allocation rather than the several of io.ReadAll.
+func readAtMost(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), limit-1)+1)
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow: the file is longer than Stat said
+		}
+		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // cleanErr drops the file name that os errors repeat.

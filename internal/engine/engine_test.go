@@ -1,43 +1,21 @@
 package engine
 
 import (
-	"os"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sigma2kql/sigma2kql/backends/kql"
+	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
-
-// ruleDir returns the directory the benchmarks and tests convert: the
-// SigmaHQ corpus beside the project when present (or $SIGMA2KQL_CORPUS),
-// else the bundled rules.
-func ruleDir() string {
-	if d := os.Getenv("SIGMA2KQL_CORPUS"); d != "" {
-		return d
-	}
-	if _, err := os.Stat("../../../shared/conformance/corpus"); err == nil {
-		return "../../../shared/conformance/corpus"
-	}
-	return "../../rules"
-}
 
 func inputs(tb testing.TB, dir string) []Input {
 	tb.Helper()
 	var in []Input
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".yml") && !strings.Contains(p, "/pipelines/") {
-			src, err := os.ReadFile(p)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			in = append(in, Input{Name: p, Src: src})
-		}
-		return nil
-	})
-	if len(in) == 0 {
-		tb.Fatalf("no rules in %s", dir)
+	for _, f := range testcorpus.Files(tb, dir) {
+		in = append(in, Input{Name: f.Name, Src: f.Src})
 	}
 	return in
 }
@@ -46,20 +24,45 @@ func xdrConfig(jobs int) *Config {
 	return &Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{pipeline.Builtin("microsoft_xdr")}, Jobs: jobs}
 }
 
-// TestParallelMatchesSequential checks that the parallel run gives the
-// same results, in the same order, as a sequential one.
+// TestParallelMatchesSequential checks that parallel runs give the same
+// results, in the same order, as a sequential one: on the bundled rules
+// (correlations and filters among them) and on the corpus.
 func TestParallelMatchesSequential(t *testing.T) {
-	in := inputs(t, "../../rules")
-	seq := Run(xdrConfig(1), in)
-	par := Run(xdrConfig(8), in)
-	if len(seq) != len(par) {
-		t.Fatalf("%d results sequentially, %d in parallel", len(seq), len(par))
+	dirs := []string{testcorpus.BundledDir(t)}
+	if dir, full := testcorpus.Dir(t); full {
+		dirs = append(dirs, dir)
 	}
-	for i := range seq {
-		if seq[i].File != par[i].File || strings.Join(seq[i].Queries, "\n\n") != strings.Join(par[i].Queries, "\n\n") || (seq[i].Err == nil) != (par[i].Err == nil) {
-			t.Errorf("result %d differs: %s vs %s", i, seq[i].File, par[i].File)
+	for _, dir := range dirs {
+		in := inputs(t, dir)
+		seq := Run(xdrConfig(1), in)
+		for _, jobs := range []int{2, 8} {
+			par := Run(xdrConfig(jobs), in)
+			if len(seq) != len(par) {
+				t.Fatalf("%s: %d results sequentially, %d with %d jobs", dir, len(seq), len(par), jobs)
+			}
+			for i := range seq {
+				if a, b := describe(&seq[i]), describe(&par[i]); a != b {
+					t.Errorf("%s: result %d differs with %d jobs:\n%s\nvs\n%s", dir, i, jobs, a, b)
+				}
+			}
 		}
 	}
+}
+
+// describe renders everything a result says, for comparisons.
+func describe(r *Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "file %s, title %q\n", r.File, r.Title())
+	for _, q := range r.Queries {
+		b.WriteString(q + "\n")
+	}
+	if r.Err != nil {
+		b.WriteString("error: " + r.Err.Error() + "\n")
+	}
+	if r.Warnings != nil {
+		b.WriteString("warnings: " + r.Warnings.Error() + "\n")
+	}
+	return b.String()
 }
 
 // TestUnreadableInput checks that a missing file is one failed result.
@@ -74,13 +77,12 @@ func TestUnreadableInput(t *testing.T) {
 // pipeline, KQL) with one worker per CPU; b.N counts whole directories.
 // Set SIGMA2KQL_CORPUS to measure another directory.
 func BenchmarkConvert(b *testing.B) {
-	in := inputs(b, ruleDir())
+	dir, _ := testcorpus.Dir(b)
+	in := inputs(b, dir)
 	cfg := xdrConfig(0)
-	b.ReportAllocs()
-	b.ResetTimer()
+	bench := testcorpus.StartBench(b)
 	for i := 0; i < b.N; i++ {
 		Run(cfg, in)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(in)), "ns/rule")
-	b.ReportMetric(float64(b.N*len(in))/b.Elapsed().Seconds(), "rules/s")
+	bench.Done(len(in))
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +18,12 @@ type ruleSet struct {
 	filters []*ast.Filter
 	hidden  map[ast.Document]bool // documents only converted as part of a correlation
 	names   []string              // every id and name, sorted, for suggestions
+
+	// The filters that may apply to a rule, as indexes into filters in
+	// increasing order: by the rule ids and names they list, and those
+	// for any rule. A rule looks at these only, not at every filter.
+	filtersByRef map[string][]int
+	filtersAny   []int
 }
 
 func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
@@ -44,13 +51,20 @@ func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
 		}
 	}
 	sort.Strings(s.names)
-	// Correlations in a cycle stay visible, so that the cycle is reported.
-	inCycle := map[*ast.Correlation]bool{}
-	for _, c := range corrs {
-		if s.reaches(c, c, map[*ast.Correlation]bool{}) {
-			inCycle[c] = true
+	s.filtersByRef = map[string][]int{}
+	for i, f := range s.filters {
+		if f.Any {
+			s.filtersAny = append(s.filtersAny, i)
+		}
+		for _, ref := range f.Rules {
+			l := s.filtersByRef[ref.Name]
+			if ref.Name != "" && (len(l) == 0 || l[len(l)-1] != i) {
+				s.filtersByRef[ref.Name] = append(l, i)
+			}
 		}
 	}
+	// Correlations in a cycle stay visible, so that the cycle is reported.
+	inCycle := s.cycles(corrs)
 	for _, c := range corrs {
 		if c.Generate {
 			continue
@@ -67,23 +81,60 @@ func newRuleSet(files []parsed, filters []*ast.Filter) *ruleSet {
 	return s
 }
 
-// reaches reports whether correlation from references target, directly or
-// through other correlations.
-func (s *ruleSet) reaches(from, target *ast.Correlation, seen map[*ast.Correlation]bool) bool {
-	for _, ref := range from.Rules {
-		c, ok := s.byRef[ref.Name].(*ast.Correlation)
-		if !ok || seen[c] {
-			continue
+// cycles returns the correlations that reference themselves, directly or
+// through other correlations: the members of the strongly connected
+// components of the graph of references between correlations that have
+// several members or a reference to themselves. Tarjan's algorithm finds
+// them in time linear in the references (a search from every correlation
+// would take quadratic time on a long chain).
+func (s *ruleSet) cycles(corrs []*ast.Correlation) map[*ast.Correlation]bool {
+	type state struct {
+		index, low int
+		onStack    bool
+	}
+	states := map[*ast.Correlation]*state{}
+	var stack []*ast.Correlation
+	out := map[*ast.Correlation]bool{}
+	var visit func(c *ast.Correlation) *state
+	visit = func(c *ast.Correlation) *state {
+		st := &state{index: len(states), low: len(states), onStack: true}
+		states[c] = st
+		stack = append(stack, c)
+		self := false
+		for _, ref := range c.Rules {
+			d, ok := s.byRef[ref.Name].(*ast.Correlation)
+			if !ok {
+				continue
+			}
+			self = self || d == c
+			if ds, seen := states[d]; !seen {
+				st.low = min(st.low, visit(d).low)
+			} else if ds.onStack {
+				st.low = min(st.low, ds.index)
+			}
 		}
-		if c == target {
-			return true
+		if st.low == st.index {
+			i := len(stack) - 1
+			for stack[i] != c {
+				i--
+			}
+			comp := stack[i:]
+			for _, x := range comp {
+				states[x].onStack = false
+				if len(comp) > 1 || self {
+					out[x] = true
+				}
+			}
+			stack = stack[:i]
 		}
-		seen[c] = true
-		if s.reaches(c, target, seen) {
-			return true
+		return st
+	}
+	for _, c := range corrs {
+		if _, seen := states[c]; !seen {
+			visit(c)
 		}
 	}
-	return false
+	return out
 }
 
 // filtered returns r with the exclusions of the filters that apply to it:
@@ -92,7 +143,8 @@ func (s *ruleSet) reaches(from, target *ast.Correlation, seen map[*ast.Correlati
 // so that the pipelines process them too.
 func (s *ruleSet) filtered(r *ast.Rule) *ast.Rule {
 	var out *ast.Rule
-	for i, f := range s.filters {
+	for _, i := range s.candidateFilters(r) {
+		f := s.filters[i]
 		if !f.Applies(r) || f.Detection == nil {
 			continue
 		}
@@ -120,6 +172,26 @@ func (s *ruleSet) filtered(r *ast.Rule) *ast.Rule {
 		return r
 	}
 	return out
+}
+
+// candidateFilters returns, in increasing order, the indexes of the
+// filters that name r (by id or name) or any rule: the only ones that may
+// apply to it.
+func (s *ruleSet) candidateFilters(r *ast.Rule) []int {
+	var byID, byName []int
+	if r.ID != "" {
+		byID = s.filtersByRef[r.ID]
+	}
+	if r.Name != "" && r.Name != r.ID {
+		byName = s.filtersByRef[r.Name]
+	}
+	if len(byID)+len(byName) == 0 {
+		return s.filtersAny
+	}
+	out := make([]int, 0, len(s.filtersAny)+len(byID)+len(byName))
+	out = append(append(append(out, s.filtersAny...), byID...), byName...)
+	sort.Ints(out)
+	return slices.Compact(out)
 }
 
 // renameIdents returns x with identifiers renamed and patterns prefixed.
