@@ -424,46 +424,42 @@ func CopyValue(v Value) Value {
 	case *String:
 		return v.Copy()
 	case *Expansion:
-		c := *v
+		c := clone(v)
 		c.Values = make([]Value, len(v.Values))
 		for i, x := range v.Values {
 			c.Values[i] = CopyValue(x)
 		}
-		return &c
-	case *Number:
-		c := *v
-		return &c
-	case *Bool:
-		c := *v
-		return &c
-	case *Null:
-		c := *v
-		return &c
-	case *Regex:
-		c := *v
-		return &c
-	case *CIDR:
-		c := *v
-		return &c
-	case *FieldRef:
-		c := *v
-		return &c
-	case *Exists:
-		c := *v
-		return &c
+		return c
 	case *Compare:
-		c := *v
-		n := *v.Number
-		c.Number = &n
-		return &c
+		c := clone(v)
+		c.Number = clone(v.Number)
+		return c
 	case *TimePart:
-		c := *v
-		n := *v.Number
-		c.Number = &n
-		return &c
+		c := clone(v)
+		c.Number = clone(v.Number)
+		return c
+	case *Number:
+		return clone(v)
+	case *Bool:
+		return clone(v)
+	case *Null:
+		return clone(v)
+	case *Regex:
+		return clone(v)
+	case *CIDR:
+		return clone(v)
+	case *FieldRef:
+		return clone(v)
+	case *Exists:
+		return clone(v)
 	case *QueryExpr:
-		c := *v
-		return &c
+		return clone(v)
 	}
 	return v
+}
+
+// clone returns a shallow copy of *v.
+func clone[T any](v *T) *T {
+	c := *v
+	return &c
 }

@@ -195,3 +195,30 @@ func IsEmpty(n Node) bool {
 	}
 	return false
 }
+
+// FieldList reports whether args are two or more matches of one field
+// against case-insensitive strings or numbers: the values that backends
+// print as one list test (KQL in~, SPL IN).
+func FieldList(args []Node) ([]*Match, bool) {
+	if len(args) < 2 {
+		return nil, false
+	}
+	ms := make([]*Match, len(args))
+	for i, a := range args {
+		m, ok := a.(*Match)
+		if !ok || m.Field == "" || i > 0 && m.Field != ms[0].Field {
+			return nil, false
+		}
+		switch v := m.Value.(type) {
+		case *ast.String:
+			if v.Cased || v.HasPlaceholders() {
+				return nil, false
+			}
+		case *ast.Number:
+		default:
+			return nil, false
+		}
+		ms[i] = m
+	}
+	return ms, true
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func (r *Result) field(name string, pos ast.Pos, check bool) (string, error) {
 				if t.TableMapping != nil {
 					m = t.TableMapping[r.Table]
 				}
-				if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
+				if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !slices.Contains(t.Fields, fm.Field) {
 					continue
 				}
 				if to, ok := m.Lookup(fm.Field); ok {
@@ -226,12 +227,12 @@ func (x *run) holds(c *RuleCond) bool {
 		return true
 	}
 	ls := x.rule.Logsource
-	if len(c.Category) > 0 && !contains(c.Category, ls.Category) ||
-		len(c.CategoryNot) > 0 && contains(c.CategoryNot, ls.Category) ||
-		len(c.Product) > 0 && !contains(c.Product, ls.Product) ||
-		len(c.Service) > 0 && !contains(c.Service, ls.Service) ||
-		len(c.Table) > 0 && !contains(c.Table, x.res.Table) ||
-		len(c.TableNot) > 0 && contains(c.TableNot, x.res.Table) {
+	if len(c.Category) > 0 && !slices.Contains(c.Category, ls.Category) ||
+		len(c.CategoryNot) > 0 && slices.Contains(c.CategoryNot, ls.Category) ||
+		len(c.Product) > 0 && !slices.Contains(c.Product, ls.Product) ||
+		len(c.Service) > 0 && !slices.Contains(c.Service, ls.Service) ||
+		len(c.Table) > 0 && !slices.Contains(c.Table, x.res.Table) ||
+		len(c.TableNot) > 0 && slices.Contains(c.TableNot, x.res.Table) {
 		return false
 	}
 	for _, id := range c.Applied {
@@ -247,22 +248,13 @@ func (x *run) holds(c *RuleCond) bool {
 	if len(c.Tag) > 0 {
 		found := false
 		for _, t := range x.rule.Tags {
-			found = found || contains(c.Tag, t)
+			found = found || slices.Contains(c.Tag, t)
 		}
 		if !found {
 			return false
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (x *run) mark(t *Transformation) {
@@ -282,7 +274,7 @@ func (x *run) apply(p *Pipeline, t *Transformation) {
 		}
 	case "drop_fields":
 		x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-			if fm.Field != "" && contains(t.Fields, fm.Field) {
+			if fm.Field != "" && slices.Contains(t.Fields, fm.Field) {
 				x.mark(t)
 				return nil
 			}
@@ -292,7 +284,7 @@ func (x *run) apply(p *Pipeline, t *Transformation) {
 		x.mapFields(t)
 	case "prefix_fields":
 		x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-			if fm.Field != "" && (len(t.Fields) == 0 || contains(t.Fields, fm.Field)) {
+			if fm.Field != "" && (len(t.Fields) == 0 || slices.Contains(t.Fields, fm.Field)) {
 				fm.Field = fmt.Sprint(t.Value) + fm.Field
 				x.mark(t)
 			}
@@ -424,7 +416,7 @@ func rewriteItems(items []ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) []as
 // t.Fields: f returns the replacement values, or nil to keep the value.
 func (x *run) eachValue(t *Transformation, f func(*ast.FieldMatch, ast.Value) []ast.Value) {
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !contains(t.Fields, fm.Field) {
+		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) {
 			return fm
 		}
 		var out []ast.Value
@@ -524,7 +516,7 @@ func (x *run) scanEventIDs(scan *EventIDScan) string {
 		}
 		for _, it := range m.Items {
 			fm, ok := it.(*ast.FieldMatch)
-			if !ok || !contains(scan.Fields, fm.Field) {
+			if !ok || !slices.Contains(scan.Fields, fm.Field) {
 				continue
 			}
 			for _, v := range fm.Values {
@@ -533,7 +525,7 @@ func (x *run) scanEventIDs(scan *EventIDScan) string {
 					continue
 				}
 				for _, g := range scan.Groups {
-					if containsID(g.IDs, id) {
+					if slices.Contains(g.IDs, id) {
 						if g.Table != "" {
 							return g.Table
 						}
@@ -559,15 +551,6 @@ func eventID(v ast.Value) (int64, bool) {
 	return 0, false
 }
 
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // ----------------------------------------------------------------------------
 // Field names
 
@@ -582,7 +565,7 @@ func (x *run) mapFields(t *Transformation) {
 	x.mapRuleFields(t, m)
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
 		mapRefs(m, fm)
-		if fm.Field == "" || t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !contains(t.Fields, fm.Field) {
+		if fm.Field == "" || t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !slices.Contains(t.Fields, fm.Field) {
 			return fm
 		}
 		to, ok := m.Lookup(fm.Field)
@@ -621,7 +604,7 @@ func (x *run) mapRuleFields(t *Transformation, m *Mapping) {
 	mapped := make([]bool, 0, len(x.rule.Fields))
 	for i, f := range x.rule.Fields {
 		to, ok := m.Lookup(f)
-		if !ok || t.UnmappedOnly && x.fieldsMapped[i] || len(t.Fields) > 0 && !contains(t.Fields, f) {
+		if !ok || t.UnmappedOnly && x.fieldsMapped[i] || len(t.Fields) > 0 && !slices.Contains(t.Fields, f) {
 			out = append(out, f)
 			mapped = append(mapped, x.fieldsMapped[i])
 			continue
@@ -684,7 +667,7 @@ func (x *run) validateFields(p *Pipeline, t *Transformation) {
 // for this table. It is called for every field of every rule, so it only
 // looks names up.
 func (x *run) fieldAllowed(p *Pipeline, t *Transformation, table *Table, field string) bool {
-	if _, ok := table.Columns[field]; ok || contains(t.Allow, field) {
+	if _, ok := table.Columns[field]; ok || slices.Contains(t.Allow, field) {
 		return true
 	}
 	if !t.AllowMappingKeys {
@@ -709,7 +692,7 @@ func (x *run) fieldAllowed(p *Pipeline, t *Transformation, table *Table, field s
 // is not listed; a keyword (an item without a field) is never allowed.
 func (x *run) allowFields(t *Transformation) {
 	check := func(pos ast.Pos, field string) {
-		if field != "" && contains(t.Allow, field) {
+		if field != "" && slices.Contains(t.Allow, field) {
 			return
 		}
 		msg := t.Message
@@ -785,7 +768,7 @@ func hasPrefixFold(s, prefix string) bool {
 // the parts of a split value are compared without the item's modifiers.
 func (x *run) splitDomainUser(t *Transformation) {
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !contains(t.Fields, fm.Field) {
+		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) {
 			return fm
 		}
 		for _, v := range fm.Values {
@@ -839,7 +822,7 @@ func wrap(s *ast.String, mod string) {
 // splitHashes turns "ALGO=hash" values into one item per algorithm.
 func (x *run) splitHashes(t *Transformation) {
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !contains(t.Fields, fm.Field) || len(x.errs) > 0 {
+		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) || len(x.errs) > 0 {
 			return fm
 		}
 		var order []string
@@ -893,7 +876,7 @@ func hashAlgorithm(text string, valid []string) (algo, hash string) {
 	}
 	if len(parts) == 2 {
 		name := strings.ToUpper(strings.TrimLeft(parts[0], "*"))
-		if contains(valid, name) {
+		if slices.Contains(valid, name) {
 			return name, parts[1]
 		}
 		return "", parts[1]
@@ -979,7 +962,7 @@ func (x *run) placeholders(p *Pipeline, t *Transformation) {
 
 func (x *run) resolve(t *Transformation, s *ast.String, lookup func(string) ([]string, bool)) ([]ast.Value, bool) {
 	for _, part := range s.Parts {
-		if part.Kind == ast.Placeholder && len(t.Names) > 0 && !contains(t.Names, part.Text) {
+		if part.Kind == ast.Placeholder && len(t.Names) > 0 && !slices.Contains(t.Names, part.Text) {
 			return nil, false
 		}
 	}

@@ -166,7 +166,7 @@ func (p *printer) node(n backends.Node, ctx context) {
 	case *backends.And:
 		group := ctx != top
 		p.open(group)
-		if ms, ok := sameFieldStrings(n.Args); ok {
+		if ms, ok := backends.FieldList(n.Args); ok {
 			p.sameField(ms, false)
 		} else {
 			p.join(n.Args, " and ", inAnd)
@@ -178,7 +178,7 @@ func (p *printer) node(n backends.Node, ctx context) {
 			group = ctx == inAnd
 		}
 		p.open(group)
-		if ms, ok := sameFieldStrings(n.Args); ok {
+		if ms, ok := backends.FieldList(n.Args); ok {
 			p.sameField(ms, true)
 		} else {
 			p.join(n.Args, " or ", inOr)
@@ -224,34 +224,6 @@ func (p *printer) join(args []backends.Node, op string, ctx context) {
 		first = false
 		p.node(a, ctx)
 	}
-}
-
-// sameFieldStrings reports whether args are two or more matches of one
-// field against case-insensitive strings (or numbers), which the reference
-// prints as a list: "in~"/"has_all" for the plain values, and one test per
-// value with wildcards.
-func sameFieldStrings(args []backends.Node) ([]*backends.Match, bool) {
-	if len(args) < 2 {
-		return nil, false
-	}
-	ms := make([]*backends.Match, len(args))
-	for i, a := range args {
-		m, ok := a.(*backends.Match)
-		if !ok || m.Field == "" || m.Field != args[0].(*backends.Match).Field {
-			return nil, false
-		}
-		switch v := m.Value.(type) {
-		case *ast.String:
-			if v.Cased || v.HasPlaceholders() {
-				return nil, false
-			}
-		case *ast.Number:
-		default:
-			return nil, false
-		}
-		ms[i] = m
-	}
-	return ms, true
 }
 
 func (p *printer) list(vals []ast.Value) {

@@ -120,25 +120,14 @@ func nonEmpty(args []backends.Node) []backends.Node {
 // an expanded value (windash, base64offset) are always printed one by one,
 // as the reference does.
 func inList(args []backends.Node) ([]*backends.Match, bool) {
-	if len(args) < 2 {
+	ms, ok := backends.FieldList(args)
+	if !ok {
 		return nil, false
 	}
-	ms := make([]*backends.Match, len(args))
-	for i, a := range args {
-		m, ok := a.(*backends.Match)
-		if !ok || m.Field == "" || i > 0 && m.Field != ms[0].Field || expanded(m.Item) {
+	for _, m := range ms {
+		if expanded(m.Item) {
 			return nil, false
 		}
-		switch v := m.Value.(type) {
-		case *ast.String:
-			if v.Cased || v.HasPlaceholders() {
-				return nil, false
-			}
-		case *ast.Number:
-		default:
-			return nil, false
-		}
-		ms[i] = m
 	}
 	return ms, true
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -310,21 +311,12 @@ func loadPipelines(o *convertOptions, t *target) ([]*pipeline.Pipeline, error) {
 				return nil, usagef("pipeline %s is invalid", name)
 			}
 		}
-		if o.PipelineCheck && len(p.Targets) > 0 && !contains(p.Targets, t.name) {
+		if o.PipelineCheck && len(p.Targets) > 0 && !slices.Contains(p.Targets, t.name) {
 			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --pipeline-check=false to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.name)
 		}
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // collectInputs expands the PATH arguments into rule files, in a stable

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -121,7 +122,7 @@ func pipelines(names []string) ([]*pipeline.Pipeline, error) {
 	if len(names) == 0 {
 		var out []*pipeline.Pipeline
 		for _, p := range pipeline.Builtins() {
-			if len(p.Targets) == 0 || contains(p.Targets, "kusto") {
+			if len(p.Targets) == 0 || slices.Contains(p.Targets, "kusto") {
 				out = append(out, p)
 			}
 		}
@@ -139,15 +140,6 @@ func pipelines(names []string) ([]*pipeline.Pipeline, error) {
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ruleFiles lists the .yml and .yaml files under the paths, sorted.
