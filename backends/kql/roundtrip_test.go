@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func TestRoundTripLiterals(t *testing.T) {
 	}
 	var pipes []*pipeline.Pipeline
 	for _, p := range pipeline.Builtins() {
-		if len(p.Targets) == 0 || rtContains(p.Targets, "kusto") {
+		if len(p.Targets) == 0 || slices.Contains(p.Targets, "kusto") {
 			pipes = append(pipes, p)
 		}
 	}
@@ -88,15 +89,6 @@ func TestRoundTripLiterals(t *testing.T) {
 			t.Logf("%s: %d values in %d queries checked (%s)", p.Name, values, queries, mode)
 		})
 	}
-}
-
-func rtContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 var (
