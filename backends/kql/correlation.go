@@ -173,22 +173,11 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 	}
 	var q strings.Builder
 	q.WriteString(src)
+	if agg, ok := summaries[doc.Type]; ok {
+		q.WriteString("\n| summarize " + doc.Type + " = " + agg(quoteName(aggField)) + " by " + by)
+		return q.String() + w.where(doc.Type, doc.Condition), nil
+	}
 	switch doc.Type {
-	case "event_count":
-		q.WriteString("\n| summarize event_count = count() by " + by)
-		return q.String() + w.where("event_count", doc.Condition), nil
-	case "value_count":
-		q.WriteString("\n| summarize value_count = dcount(" + quoteName(aggField) + ") by " + by)
-		return q.String() + w.where("value_count", doc.Condition), nil
-	case "value_sum":
-		q.WriteString("\n| summarize value_sum = sum(" + quoteName(aggField) + ") by " + by)
-		return q.String() + w.where("value_sum", doc.Condition), nil
-	case "value_avg":
-		q.WriteString("\n| summarize value_avg = avg(" + quoteName(aggField) + ") by " + by)
-		return q.String() + w.where("value_avg", doc.Condition), nil
-	case "value_median":
-		q.WriteString("\n| summarize value_median = percentile(" + quoteName(aggField) + ", 50) by " + by)
-		return q.String() + w.where("value_median", doc.Condition), nil
 	case "value_percentile":
 		// The share, in percent, that each value of the field has among the
 		// events of its group and window.
@@ -218,6 +207,17 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 
 // sourceField returns the column that holds the Sigma field (or alias) f in
 // the events of one input.
+// summaries gives, for each correlation type that is one aggregate per
+// group and window, that aggregate of the (quoted) field; the column it
+// fills is named after the type.
+var summaries = map[string]func(field string) string{
+	"event_count":  func(string) string { return "count()" },
+	"value_count":  func(f string) string { return "dcount(" + f + ")" },
+	"value_sum":    func(f string) string { return "sum(" + f + ")" },
+	"value_avg":    func(f string) string { return "avg(" + f + ")" },
+	"value_median": func(f string) string { return "percentile(" + f + ", 50)" },
+}
+
 func (w *corrWriter) sourceField(doc *ast.Correlation, in *backends.CorrelationInput, f string) string {
 	for _, a := range doc.Aliases {
 		if a.Name != f {
