@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
@@ -278,12 +279,39 @@ func (p *printer) filter(m *backends.Match, negate bool) {
 		return
 	}
 	if re, ok := regexOf(m); ok {
-		op := "="
-		if negate {
-			op = "!="
+		switch {
+		case m.Field == "" || isArgWord(m.Field):
+			op := "="
+			if negate {
+				op = "!="
+			}
+			p.post = append(p.post, "| regex "+regexField(m.Field)+op+regexValue(re))
+		case negate:
+			// | regex f!=... keeps the events without the field.
+			f := evalField(m.Field)
+			p.post = append(p.post, "| where isnull("+f+") OR NOT match("+f+", "+regexValue(re)+")")
+		default:
+			p.post = append(p.post, "| where "+evalMatch(m.Field, re))
 		}
-		p.post = append(p.post, "| regex "+regexField(m.Field)+op+regexValue(re))
 	}
+}
+
+// isArgWord reports whether a field name can be written bare as the
+// argument of a command such as regex or rex: one word, with none of the
+// characters that end a word or start a quoted string, a comparison or a
+// subsearch. Other names are tested with eval's match().
+func isArgWord(name string) bool {
+	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || strings.ContainsRune(`"'=!<>|()[],\`+"`", r) || unicode.IsSpace(r)
+	})
+}
+
+// evalMatch is the eval expression that field matches re: match() of the
+// field named in single quotes, false when the field is absent (as with
+// rex, which then sets no group).
+func evalMatch(field string, re *ast.Regex) string {
+	f := evalField(field)
+	return "isnotnull(" + f + ") AND match(" + f + ", " + regexValue(re) + ")"
 }
 
 // condition writes the test of a deferrable match inside an OR or a NOT,
@@ -293,7 +321,9 @@ func (p *printer) condition(m *backends.Match) {
 	cond := base + "Condition" + n
 	if r, ok := m.Value.(*ast.FieldRef); ok {
 		p.pre = append(p.pre, "| eval "+cond+"=if("+fieldRefExpr(m.Field, r)+", \"true\", \"false\")")
-	} else if re, ok := regexOf(m); ok {
+	} else if re, ok := regexOf(m); ok && m.Field != "" && !isArgWord(m.Field) {
+		p.pre = append(p.pre, "| eval "+cond+"=if("+evalMatch(m.Field, re)+", \"true\", \"false\")")
+	} else if ok {
 		group := base + "Match" + n
 		p.pre = append(p.pre,
 			"| rex field="+regexField(m.Field)+" "+quoteText("(?<"+group+">"+regexText(re)+")"),

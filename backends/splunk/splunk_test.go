@@ -250,6 +250,16 @@ condition: sel and not filter`, "Image=\"a\"\n| where NOT 'User'='ParentUser'"},
 | eval CommandLineCondition2=if('CommandLine'='Image', "true", "false")
 | search CommandLineCondition="true" OR CommandLineCondition2="true"`},
 		{"fieldref contains", "sel:\n    CommandLine|fieldref|contains: User\ncondition: sel", "*\n| where like('CommandLine', \"%\".'User'.\"%\")"},
+		// A name that is not one word cannot be the field of | regex or
+		// | rex: eval's match() reads it in single quotes.
+		{"regex on a field with a space", "sel:\n    'Command Line|re': 'a\\d'\ncondition: sel",
+			"*\n| where isnotnull('Command Line') AND match('Command Line', \"a\\\\d\")"},
+		{"regex negated on a field with a quote", "sel:\n    Image: a\nfilter:\n    \"x'y|re\": 'b'\ncondition: sel and not filter",
+			"Image=\"a\"\n| where isnull('x\\'y') OR NOT match('x\\'y', \"b\")"},
+		{"regex in or on a field with an equals sign", "sel:\n    - 'a=b|re': 'c'\n    - User: u\ncondition: sel", `*
+| eval a_bCondition=if(isnotnull('a=b') AND match('a=b', "c"), "true", "false")
+| search a_bCondition="true" OR User="u"`},
+		{"regex on a dashed field stays a regex command", "sel:\n    cs-uri|re: 'x'\ncondition: sel", "*\n| regex cs-uri=\"x\""},
 		{"cased", "sel:\n    CommandLine|cased: 'Who?mI.*'\n    Image|cased|endswith: 'X.exe'\ncondition: sel",
 			"*\n| regex CommandLine=\"(?s)^Who.mI\\\\.\"\n| regex Image=\"X\\\\.exe\\\\z\""},
 	}
