@@ -32,6 +32,7 @@ type convertOptions struct {
 	PipelineCheck    bool
 	Format           string
 	Output           string
+	Prune            bool
 	Skip             bool
 	BackendOpts      []string
 	Placeholders     []string
@@ -100,6 +101,7 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 	f.BoolVar(&o.PipelineCheck, "pipeline-check", true, "reject pipelines meant for another target")
 	f.StringVarP(&o.Format, "format", "f", "default", "output format (see 'sigma2kql list formats')")
 	f.StringVarP(&o.Output, "output", "o", "", "write the output to this file, or one file per rule into this directory (an existing directory or a path ending in /)")
+	f.BoolVar(&o.Prune, "prune", false, "with -o DIR: delete the files of the format in DIR that this run did not write (rules removed or renamed), except those of rules that failed")
 	f.BoolVarP(&o.Skip, "skip-unsupported", "s", false, "report rules that cannot be converted but exit 0")
 	f.StringArrayVarP(&o.BackendOpts, "backend-option", "O", nil, "backend option KEY=VALUE, e.g. query_table=SecurityEvent (repeatable)")
 	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
@@ -146,6 +148,9 @@ func runConvert(o *convertOptions) error {
 		if fl.val != "" {
 			bopts[fl.key] = fl.val
 		}
+	}
+	if o.Prune && (o.Output == "" || !isDirOutput(o.Output)) {
+		return usagef("--prune deletes stale files of an output directory: give one with -o DIR/")
 	}
 	if o.ReportFormat != "json" && o.ReportFormat != "junit" {
 		return usagef("report format %q: expected json or junit", o.ReportFormat)
@@ -223,6 +228,9 @@ func runConvert(o *convertOptions) error {
 		_, werr = o.Stdout.Write([]byte(out.assemble(allQueries(results))))
 	case isDirOutput(o.Output):
 		werr = out.writeDir(o.Output, results)
+		if werr == nil && o.Prune {
+			werr = out.prune(o.Output, results)
+		}
 	case failed > 0 && !o.Skip:
 		fmt.Fprintf(o.Stderr, "sigma2kql: %d of %d rules failed; %s left unchanged\n", failed, len(results), o.Output)
 	default:

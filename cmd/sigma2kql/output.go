@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -24,6 +26,7 @@ type outputs struct {
 	files     map[int][]string // result index -> files holding its documents
 	written   int              // files written
 	unchanged int              // files left as they were, already up to date
+	removed   []string         // files deleted by prune, sorted
 }
 
 // isDirOutput reports whether -o names a directory: one that exists, or a
@@ -111,11 +114,7 @@ func (w *outputs) writeDir(dir string, results []engine.Result) error {
 		if r.Err != nil {
 			continue
 		}
-		rel, ok := w.rels[r.File]
-		if !ok {
-			rel = filepath.Base(r.File)
-		}
-		base := filepath.Join(dir, strings.TrimSuffix(rel, filepath.Ext(rel)))
+		base := w.base(dir, r.File)
 		for _, doc := range r.Queries {
 			name := base + "." + w.ext
 			if perFile[r.File] > 1 {
@@ -146,4 +145,96 @@ func (w *outputs) count(changed bool) {
 	} else {
 		w.unchanged++
 	}
+}
+
+// prune deletes, after writeDir, the files of the format under dir that
+// the run did not write: those of rule files that were removed or renamed,
+// and the numbered files of a rule file that now gives fewer documents.
+// The files of a rule file that failed stay, as writeDir left them: a
+// rule that cannot be converted today keeps its last good output. Only
+// regular files with the format's extension are deleted; directories
+// whose name starts with a dot (.git) are not entered, and directories
+// that pruning leaves empty are removed.
+func (w *outputs) prune(dir string, results []engine.Result) error {
+	keep := map[string]bool{} // output files of this run
+	for _, names := range w.files {
+		for _, name := range names {
+			keep[name] = true
+		}
+	}
+	failed := map[string]bool{} // output path without extension -> its rule file failed
+	for _, r := range results {
+		if r.Err != nil {
+			failed[w.base(dir, r.File)] = true
+		}
+	}
+	suffix := "." + w.ext
+	var stale []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasSuffix(path, suffix) || keep[path] {
+			return nil
+		}
+		base := strings.TrimSuffix(path, suffix)
+		if failed[base] {
+			return nil
+		}
+		// name.N.ext: document N of a rule file.
+		if i := strings.LastIndexByte(base, '.'); i >= 0 && isDigits(base[i+1:]) && failed[base[:i]] {
+			return nil
+		}
+		stale = append(stale, path)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cannot prune %s: %w", dir, err)
+	}
+	root := filepath.Clean(dir)
+	parents := map[string]bool{}
+	for _, path := range stale {
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("cannot prune %s: %w", dir, err)
+		}
+		for p := filepath.Dir(path); p != root && p != filepath.Dir(p); p = filepath.Dir(p) {
+			parents[p] = true
+		}
+	}
+	// Deepest first, so that a directory emptied by removing its empty
+	// subdirectories goes too.
+	dirs := make([]string, 0, len(parents))
+	for p := range parents {
+		dirs = append(dirs, p)
+	}
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	for _, p := range dirs {
+		if entries, err := os.ReadDir(p); err == nil && len(entries) == 0 {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("cannot prune %s: %w", dir, err)
+			}
+		}
+	}
+	sort.Strings(stale)
+	w.removed = stale
+	return nil
+}
+
+// base is the output path of a rule file without extension.
+func (w *outputs) base(dir, file string) string {
+	rel, ok := w.rels[file]
+	if !ok {
+		rel = filepath.Base(file)
+	}
+	return filepath.Join(dir, strings.TrimSuffix(rel, filepath.Ext(rel)))
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }

@@ -137,6 +137,97 @@ func TestOutputDir(t *testing.T) {
 	}
 }
 
+// TestOutputPrune: --prune deletes the files of the format that the run
+// did not write (a rule file removed, a document fewer), keeps those of a
+// rule that failed, files of other extensions and dot directories, and
+// removes the directories it empties. Without --prune nothing is deleted.
+func TestOutputPrune(t *testing.T) {
+	dir := t.TempDir()
+	in := copyRules(t, dir, seedRule, twoConditions, longTitle)
+	out := filepath.Join(dir, "out") + "/"
+	rep := filepath.Join(dir, "report.json")
+	args := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule", "-s", "-o", out, "--report", rep, in}
+	if _, stderr, code := runCLI(args, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	extra := []string{
+		"removed/deeper/gone.yaml",                                  // its rule file was removed
+		"outputs/outputs_two_conditions.3.yaml",                     // its rule now gives two documents
+		"outputs/outputs_title_too_long.yaml",                       // its rule fails: its last output stays
+		"outputs/outputs_title_too_long.1.yaml",                     // the same, numbered
+		"notes.txt",                                                 // another extension
+		".git/objects/x.yaml",                                       // a dot directory
+		"windows/image_load/image_load_dll_cmstp_susp_location.yml", // not the format's extension
+	}
+	for _, f := range extra {
+		path := filepath.Join(out, f)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := listFiles(t, out)
+
+	// Without --prune, nothing is deleted.
+	if _, stderr, code := runCLI(args, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if diff := cmp.Diff(before, listFiles(t, out)); diff != "" {
+		t.Fatalf("files without --prune (-want +got):\n%s", diff)
+	}
+	if r := readReport(t, rep); r.Summary.FilesRemoved != 0 || r.Removed != nil {
+		t.Errorf("report without --prune: %+v, removed %v", r.Summary, r.Removed)
+	}
+
+	args = append(args[:len(args)-1], "--prune", in)
+	if _, stderr, code := runCLI(args, dir); code != 0 {
+		t.Fatalf("with --prune: exit %d\n%s", code, stderr)
+	}
+	want := []string{
+		".git/objects/x.yaml",
+		"notes.txt",
+		"outputs/outputs_title_too_long.1.yaml",
+		"outputs/outputs_title_too_long.yaml",
+		"outputs/outputs_two_conditions.1.yaml",
+		"outputs/outputs_two_conditions.2.yaml",
+		"windows/image_load/image_load_dll_cmstp_susp_location.yaml",
+		"windows/image_load/image_load_dll_cmstp_susp_location.yml",
+	}
+	if diff := cmp.Diff(want, listFiles(t, out)); diff != "" {
+		t.Errorf("files after --prune (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(out, "removed")); !os.IsNotExist(err) {
+		t.Errorf("the directory emptied by --prune is still there (%v)", err)
+	}
+	r := readReport(t, rep)
+	wantRemoved := []string{
+		filepath.ToSlash(filepath.Join(out, "outputs", "outputs_two_conditions.3.yaml")),
+		filepath.ToSlash(filepath.Join(out, "removed", "deeper", "gone.yaml")),
+	}
+	if diff := cmp.Diff(wantRemoved, r.Removed); diff != "" || r.Summary.FilesRemoved != 2 {
+		t.Errorf("report: %+v, removed (-want +got):\n%s", r.Summary, diff)
+	}
+
+	// A second run has nothing left to prune.
+	runCLI(args, dir)
+	if r := readReport(t, rep); r.Summary.FilesRemoved != 0 || r.Summary.FilesUnchanged != 3 {
+		t.Errorf("second run with --prune: %+v", r.Summary)
+	}
+
+	// --prune needs an output directory.
+	for _, o := range []string{"", filepath.Join(dir, "one.yaml")} {
+		a := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "--prune", in}
+		if o != "" {
+			a = append(a, "-o", o)
+		}
+		if _, stderr, code := runCLI(a, dir); code != 2 || !strings.Contains(stderr, "--prune") {
+			t.Errorf("--prune with -o %q: exit %d\n%s", o, code, stderr)
+		}
+	}
+}
+
 // TestOutputDirForms: an existing directory without a trailing slash is a
 // directory, a file argument is mirrored by its name, and two inputs that
 // would write one file are an error.

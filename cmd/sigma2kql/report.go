@@ -28,6 +28,7 @@ type report struct {
 	Format  string         `json:"format"`
 	Summary reportSummary  `json:"summary"`
 	Rules   []reportedRule `json:"rules"`
+	Removed []string       `json:"removed,omitempty"` // files deleted by --prune
 }
 
 type reportSummary struct {
@@ -37,6 +38,7 @@ type reportSummary struct {
 	Empty          int `json:"empty"`
 	FilesWritten   int `json:"files_written"`
 	FilesUnchanged int `json:"files_unchanged"`
+	FilesRemoved   int `json:"files_removed"`
 }
 
 type reportedRule struct {
@@ -53,6 +55,10 @@ type reportedRule struct {
 func buildReport(targetName, format string, results []engine.Result, out *outputs) *report {
 	rep := &report{Target: targetName, Format: format, Rules: []reportedRule{}}
 	rep.Summary.FilesWritten, rep.Summary.FilesUnchanged = out.written, out.unchanged
+	rep.Summary.FilesRemoved = len(out.removed)
+	for _, f := range out.removed {
+		rep.Removed = append(rep.Removed, filepath.ToSlash(f))
+	}
 	for i, r := range results {
 		rr := reportedRule{Source: filepath.ToSlash(r.File), Title: r.Title(), Outputs: []string{}}
 		if rule, ok := r.Doc.(*ast.Rule); ok {
