@@ -87,7 +87,12 @@ Exit status: 0 when every rule converted (or failures were skipped with -s),
 
   # Splunk alerts for Windows event logs, as one savedsearches.conf
   sigma2kql convert -t splunk -p splunk_windows -f savedsearches -o savedsearches.conf rules/`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("no rules to convert: give rule files or directories, e.g. sigma2kql convert -t kusto -p microsoft_xdr rules/")
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Paths = args
 			o.Stdin = c.InOrStdin()

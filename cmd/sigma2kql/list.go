@@ -18,7 +18,12 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 		Example: `  sigma2kql list targets
   sigma2kql list pipelines
   sigma2kql list formats`,
-		Args:      cobra.ExactArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("list needs one of targets, pipelines or formats, e.g. sigma2kql list pipelines")
+			}
+			return nil
+		},
 		ValidArgs: []string{"targets", "pipelines", "formats"},
 		RunE: func(c *cobra.Command, args []string) error {
 			w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

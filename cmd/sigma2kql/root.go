@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
 // Exit statuses.
@@ -73,7 +75,7 @@ func findTarget(name string) (*target, error) {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	switch {
 	case err == nil:
 		return exitOK
@@ -82,11 +84,40 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintf(stderr, "sigma2kql: %v\nRun 'sigma2kql --help' for usage.\n", err)
+		help := "sigma2kql --help"
+		if cmd != nil && cmd != root {
+			help = cmd.CommandPath() + " --help"
+		}
+		fmt.Fprintf(stderr, "sigma2kql: %s\nRun '%s' for usage.\n", usageMessage(root, err), help)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "sigma2kql: %v\n", err)
 	return exitFail
+}
+
+// usageMessage is the one-line message of a usage error. Cobra's unknown
+// command error spans several lines with its suggestion; it is rewritten
+// in the form of the other errors.
+func usageMessage(root *cobra.Command, err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "unknown command ") {
+		return msg
+	}
+	name := ""
+	if q := strings.Fields(strings.TrimPrefix(msg, "unknown command "))[0]; len(q) >= 2 {
+		name, _ = strconv.Unquote(q)
+	}
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	msg = fmt.Sprintf("unknown command %q: expected one of %s", name, strings.Join(names, ", "))
+	if s := suggest.Nearest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg
 }
 
 // isCobraUsage recognises cobra's own command-line errors.
@@ -111,6 +142,8 @@ Monitor, and SPL for Splunk.`,
   sigma2kql list pipelines`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Suggestions come from usageMessage, on one line.
+		DisableSuggestions: true,
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
