@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -63,17 +65,17 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 		case "author":
 			m.Author = p.str(key, v)
 		case "references":
-			m.References = p.strList(key, v)
+			m.References = p.metaList(key, v)
 		case "date":
 			m.Date = p.date(key, v)
 		case "modified":
 			m.Modified = p.date(key, v)
 		case "falsepositives":
-			m.FalsePositives = p.strList(key, v)
+			m.FalsePositives = p.metaList(key, v)
 		case "level":
 			m.Level = p.enum(v, key, p.str(key, v), levels)
 		case "tags":
-			m.Tags = p.strList(key, v)
+			m.Tags = p.metaList(key, v)
 			for j, t := range m.Tags {
 				if !strings.Contains(t, ".") || strings.HasPrefix(t, ".") {
 					pos := p.at(v)
@@ -84,9 +86,9 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 				}
 			}
 		case "scope":
-			m.Scope = p.strList(key, v)
+			m.Scope = p.metaList(key, v)
 		case "fields":
-			m.Fields = p.strList(key, v)
+			m.Fields = p.metaList(key, v)
 		default:
 			if !own[key] {
 				m.Custom = append(m.Custom, ast.Attribute{Key: key, Value: p.generic(v, 0), Pos: p.at(k)})
@@ -146,7 +148,31 @@ func (p *parser) date(key string, n *yaml.Node) string {
 		p.errs.Addf(p.at(n), "%s %q is not a date: expected YYYY-MM-DD", key, s)
 		return s
 	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(month)
+	d, _ := strconv.Atoi(day)
+	if t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+		p.errs.Addf(p.at(n), "%s %q is not a date: %s %d has %d days", key, s, time.Month(mo), y, d-t.Day())
+		return s
+	}
 	return m[1] + "-" + month + "-" + day
+}
+
+// metaList reads a metadata key that the specification defines as a list
+// of strings (references, falsepositives, tags, scope, fields). A single
+// string is an error rather than a list of one, as in the reference: it is
+// a common slip, and for tags it would hide that the value was meant as
+// several.
+func (p *parser) metaList(key string, n *yaml.Node) []string {
+	if d := p.deref(n); d.Kind == yaml.ScalarNode && resolveScalar(d) != scalarNull {
+		v := d.Value
+		if len(v) > 40 {
+			v = v[:37] + "..."
+		}
+		p.errs.Addf(p.at(d), "%s must be a list of strings, found the single value %q: write it as a list item, \"- %s\", on the next line", key, v, v)
+		return nil
+	}
+	return p.strList(key, n)
 }
 
 func (p *parser) related(n *yaml.Node) []ast.Related {
@@ -164,6 +190,9 @@ func (p *parser) related(n *yaml.Node) []ast.Related {
 		var r ast.Related
 		if v := mapValue(c, "id"); v != nil {
 			r.ID = p.str("related id", v)
+			if r.ID != "" && !uuidRx.MatchString(r.ID) {
+				p.errs.Addf(p.at(v), "related id %q is not a UUID: expected the id of the related rule, e.g. 929a690e-bef0-4204-a928-ef5e620d6fcc", r.ID)
+			}
 		} else {
 			p.errs.Addf(p.at(c), "related entry without id")
 		}
