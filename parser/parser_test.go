@@ -139,6 +139,34 @@ func TestMetadataErrors(t *testing.T) {
 	}
 }
 
+// TestMetadataLenient: forms that YAML or the specification allow and
+// that are read without an error: an empty related key, and a date given
+// as a plain YAML timestamp with a time of day (its date is kept). A quoted
+// date with a time is not a date.
+func TestMetadataLenient(t *testing.T) {
+	const body = "logsource: {category: c}\ndetection: {s: {A: a}, condition: s}\n"
+	tests := []struct{ meta, date string }{
+		{"related:\n", ""},
+		{"date: 2022-01-01 10:00:00\n", "2022-01-01"},
+		{"date: 2022-1-5T10:00:00.25Z\nmodified: 2023-02-01 08:30:00 +02:00\n", "2022-01-05"},
+	}
+	for _, tt := range tests {
+		f, err := ParseFile("m.yml", []byte("title: t\n"+tt.meta+body))
+		if err != nil {
+			t.Errorf("%q: %v", tt.meta, err)
+			continue
+		}
+		r := f.Docs[0].(*ast.Rule)
+		if r.Date != tt.date || r.Related != nil {
+			t.Errorf("%q: date %q, related %v; want date %q", tt.meta, r.Date, r.Related, tt.date)
+		}
+	}
+	_, err := ParseFile("m.yml", []byte("title: t\ndate: '2022-01-01 10:00:00'\n"+body))
+	if err == nil || !strings.Contains(err.Error(), `m.yml:2:7: date "2022-01-01 10:00:00" is not a date`) {
+		t.Errorf("quoted date with a time: %v", err)
+	}
+}
+
 // TestAllErrorsReported checks that the errors of a rule are all reported,
 // sorted by position.
 func TestAllErrorsReported(t *testing.T) {

@@ -19,6 +19,10 @@ var (
 	// Dates are YYYY-MM-DD, or YYYY/MM/DD as in Sigma 1; as with YAML
 	// timestamps and Python's strptime, month and day may have one digit.
 	dateRx = regexp.MustCompile(`^(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2}))$`)
+	// A plain YAML timestamp with a time of day (YAML 1.1), such as
+	// 2024-01-05 10:00:00: YAML loaders read it as a date and time, and
+	// the date is what a rule's date means.
+	timestampRx = regexp.MustCompile(`^(\d{4}-\d{1,2}-\d{1,2})(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::\d{2})?))?$`)
 )
 
 var (
@@ -132,6 +136,11 @@ func (p *parser) date(key string, n *yaml.Node) string {
 	if s == "" {
 		return ""
 	}
+	if d := p.deref(n); d.Kind == yaml.ScalarNode && d.Style == 0 {
+		if t := timestampRx.FindStringSubmatch(s); t != nil {
+			s = t[1]
+		}
+	}
 	m := dateRx.FindStringSubmatch(s)
 	if m == nil {
 		p.errs.Addf(p.at(n), "%s %q is not a date: expected YYYY-MM-DD", key, s)
@@ -176,6 +185,9 @@ func (p *parser) metaList(key string, n *yaml.Node) []string {
 }
 
 func (p *parser) related(n *yaml.Node) []ast.Related {
+	if n.Kind == yaml.ScalarNode && resolveScalar(n) == scalarNull {
+		return nil // "related:" with nothing after it
+	}
 	if n.Kind != yaml.SequenceNode {
 		p.errs.Addf(p.at(n), "related must be a list of {id, type} entries, found %s", kindName(n))
 		return nil
