@@ -136,7 +136,7 @@ func (p *parser) date(key string, n *yaml.Node) string {
 	if s == "" {
 		return ""
 	}
-	if d := p.deref(n); d.Kind == yaml.ScalarNode && d.Style == 0 {
+	if d := p.deref(n); len(s) > len("2006-01-02") && d.Kind == yaml.ScalarNode && d.Style == 0 {
 		if t := timestampRx.FindStringSubmatch(s); t != nil {
 			s = t[1]
 		}
