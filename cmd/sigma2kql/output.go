@@ -170,12 +170,18 @@ func (w *outputs) prune(dir string, results []engine.Result) error {
 	}
 	suffix := "." + w.ext
 	var stale []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	// With a trailing separator, a directory given as a symbolic link is
+	// walked too (WalkDir does not follow a link at its root otherwise).
+	top := dir
+	if !os.IsPathSeparator(top[len(top)-1]) {
+		top += string(os.PathSeparator)
+	}
+	err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if path != top && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
 			return nil

@@ -216,6 +216,26 @@ func TestOutputPrune(t *testing.T) {
 		t.Errorf("second run with --prune: %+v", r.Summary)
 	}
 
+	// An output directory named through a symbolic link is pruned too.
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(out, link); err == nil {
+		stale := filepath.Join(out, "removed", "again.yaml")
+		os.MkdirAll(filepath.Dir(stale), 0o755)
+		os.WriteFile(stale, []byte("old\n"), 0o644)
+		a := append([]string{}, args...)
+		for i := range a {
+			if a[i] == out {
+				a[i] = link
+			}
+		}
+		if _, stderr, code := runCLI(a, dir); code != 0 {
+			t.Fatalf("through a link: exit %d\n%s", code, stderr)
+		}
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Errorf("through a link: %s was not pruned (%v)", stale, err)
+		}
+	}
+
 	// --prune needs an output directory.
 	for _, o := range []string{"", filepath.Join(dir, "one.yaml")} {
 		a := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "--prune", in}
