@@ -103,9 +103,11 @@ func usageMessage(root *cobra.Command, err error) string {
 	if !strings.HasPrefix(msg, "unknown command ") {
 		return msg
 	}
-	name := ""
-	if q := strings.Fields(strings.TrimPrefix(msg, "unknown command "))[0]; len(q) >= 2 {
-		name, _ = strconv.Unquote(q)
+	// unknown command "NAME" for "sigma2kql"...
+	q, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown command "), ` for "`)
+	name, err := strconv.Unquote(q)
+	if err != nil {
+		return msg
 	}
 	var names []string
 	for _, c := range root.Commands() {
