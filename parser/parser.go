@@ -530,19 +530,31 @@ func (p *parser) strList(key string, n *yaml.Node) []string {
 		}
 		return []string{n.Value}
 	case yaml.SequenceNode:
-		out := make([]string, 0, len(n.Content))
-		for _, c := range n.Content {
-			c = p.deref(c)
-			if c.Kind != yaml.ScalarNode {
-				p.errs.Addf(p.at(c), "each entry of %s must be a string, found %s", key, kindName(c))
-				continue
-			}
-			out = append(out, c.Value)
-		}
-		return out
+		return p.list(key, n, nil)
 	}
 	p.errs.Addf(p.at(n), "%s must be a list of strings, found %s", key, kindName(n))
 	return nil
+}
+
+// list decodes the strings of a sequence. An entry that is not a string is
+// an error, unless other reads it as one.
+func (p *parser) list(key string, n *yaml.Node, other func(*yaml.Node) (string, bool)) []string {
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		c = p.deref(c)
+		if c.Kind == yaml.ScalarNode {
+			out = append(out, c.Value)
+			continue
+		}
+		if other != nil {
+			if t, ok := other(c); ok {
+				out = append(out, t)
+				continue
+			}
+		}
+		p.errs.Addf(p.at(c), "each entry of %s must be a string, found %s", key, kindName(c))
+	}
+	return out
 }
 
 // generic decodes any YAML value into plain Go values, for custom

@@ -161,7 +161,30 @@ func TestMetadataLenient(t *testing.T) {
 			t.Errorf("%q: date %q, related %v; want date %q", tt.meta, r.Date, r.Related, tt.date)
 		}
 	}
-	_, err := ParseFile("m.yml", []byte("title: t\ndate: '2022-01-01 10:00:00'\n"+body))
+	// An unquoted ": " makes a false positive or a reference a mapping;
+	// it is read as the text it was written as.
+	f, err := ParseFile("m.yml", []byte("title: t\nfalsepositives:\n  - Tuning tip: allow-list it\n  - plain\nreferences:\n  - see: https://example.com/a\n"+body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Docs[0].(*ast.Rule)
+	if diff := cmp.Diff([]string{"Tuning tip: allow-list it", "plain"}, r.FalsePositives); diff != "" {
+		t.Errorf("falsepositives (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"see: https://example.com/a"}, r.References); diff != "" {
+		t.Errorf("references (-want +got):\n%s", diff)
+	}
+	for src, want := range map[string]string{
+		"falsepositives:\n  - a: {b: c}\n": "m.yml:3:5: each entry of falsepositives must be a string, found a mapping",
+		"tags:\n  - attack: t1059\n":       "m.yml:3:5: each entry of tags must be a string, found a mapping",
+	} {
+		_, err = ParseFile("m.yml", []byte("title: t\n"+src+body))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: %v; want %s", src, err, want)
+		}
+	}
+
+	_, err = ParseFile("m.yml", []byte("title: t\ndate: '2022-01-01 10:00:00'\n"+body))
 	if err == nil || !strings.Contains(err.Error(), `m.yml:2:7: date "2022-01-01 10:00:00" is not a date`) {
 		t.Errorf("quoted date with a time: %v", err)
 	}

@@ -173,7 +173,8 @@ func (p *parser) date(key string, n *yaml.Node) string {
 // a common slip, and for tags it would hide that the value was meant as
 // several.
 func (p *parser) metaList(key string, n *yaml.Node) []string {
-	if d := p.deref(n); d.Kind == yaml.ScalarNode && resolveScalar(d) != scalarNull {
+	d := p.deref(n)
+	if d.Kind == yaml.ScalarNode && resolveScalar(d) != scalarNull {
 		v := d.Value
 		if len(v) > 40 {
 			v = v[:37] + "..."
@@ -181,7 +182,34 @@ func (p *parser) metaList(key string, n *yaml.Node) []string {
 		p.errs.Addf(p.at(d), "%s must be a list of strings, found the single value %q: write it as a list item, \"- %s\", on the next line", key, v, v)
 		return nil
 	}
+	if d.Kind == yaml.SequenceNode && (key == "falsepositives" || key == "references") {
+		// Text for people, where an unquoted ": " easily makes an entry
+		// a mapping ("- Tuning tip: allow-list the updater"): such an
+		// entry is read back as the text it was written as.
+		return p.list(key, d, p.mappingText)
+	}
 	return p.strList(key, n)
+}
+
+// mappingText returns the text of a mapping of plain values, such as the
+// entry "- Tuning tip: allow-list it", as "Tuning tip: allow-list it".
+func (p *parser) mappingText(n *yaml.Node) (string, bool) {
+	n = p.deref(n)
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := p.deref(n.Content[i]), p.deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.Value + ": " + v.Value)
+	}
+	return b.String(), true
 }
 
 func (p *parser) related(n *yaml.Node) []ast.Related {
