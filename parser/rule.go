@@ -69,17 +69,17 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 		case "author":
 			m.Author = p.str(key, v)
 		case "references":
-			m.References = p.metaList(key, v)
+			m.References = p.metaList(key, v, p.mappingText)
 		case "date":
 			m.Date = p.date(key, v)
 		case "modified":
 			m.Modified = p.date(key, v)
 		case "falsepositives":
-			m.FalsePositives = p.metaList(key, v)
+			m.FalsePositives = p.metaList(key, v, p.mappingText)
 		case "level":
 			m.Level = p.enum(v, key, p.str(key, v), levels)
 		case "tags":
-			m.Tags = p.metaList(key, v)
+			m.Tags = p.metaList(key, v, nil)
 			for j, t := range m.Tags {
 				if !strings.Contains(t, ".") || strings.HasPrefix(t, ".") {
 					pos := p.at(v)
@@ -90,9 +90,9 @@ func (p *parser) meta(n *yaml.Node, m *ast.Meta, own map[string]bool) []int {
 				}
 			}
 		case "scope":
-			m.Scope = p.metaList(key, v)
+			m.Scope = p.metaList(key, v, nil)
 		case "fields":
-			m.Fields = p.metaList(key, v)
+			m.Fields = p.metaList(key, v, nil)
 		default:
 			if !own[key] {
 				m.Custom = append(m.Custom, ast.Attribute{Key: key, Value: p.generic(v, 0), Pos: p.at(k)})
@@ -171,8 +171,8 @@ func (p *parser) date(key string, n *yaml.Node) string {
 // of strings (references, falsepositives, tags, scope, fields). A single
 // string is an error rather than a list of one, as in the reference: it is
 // a common slip, and for tags it would hide that the value was meant as
-// several.
-func (p *parser) metaList(key string, n *yaml.Node) []string {
+// several. Entries that are not strings are errors, unless other reads them.
+func (p *parser) metaList(key string, n *yaml.Node, other func(*yaml.Node) (string, bool)) []string {
 	d := p.deref(n)
 	if d.Kind == yaml.ScalarNode && resolveScalar(d) != scalarNull {
 		v := d.Value
@@ -182,17 +182,16 @@ func (p *parser) metaList(key string, n *yaml.Node) []string {
 		p.errs.Addf(p.at(d), "%s must be a list of strings, found the single value %q: write it as a list item, \"- %s\", on the next line", key, v, v)
 		return nil
 	}
-	if d.Kind == yaml.SequenceNode && (key == "falsepositives" || key == "references") {
-		// Text for people, where an unquoted ": " easily makes an entry
-		// a mapping ("- Tuning tip: allow-list the updater"): such an
-		// entry is read back as the text it was written as.
-		return p.list(key, d, p.mappingText)
+	if d.Kind == yaml.SequenceNode {
+		return p.list(key, d, other)
 	}
 	return p.strList(key, n)
 }
 
 // mappingText returns the text of a mapping of plain values, such as the
-// entry "- Tuning tip: allow-list it", as "Tuning tip: allow-list it".
+// entry "- Tuning tip: allow-list it", as "Tuning tip: allow-list it". It
+// reads the entries of falsepositives and references, text for people,
+// where an unquoted ": " easily makes an entry a mapping.
 func (p *parser) mappingText(n *yaml.Node) (string, bool) {
 	n = p.deref(n)
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
