@@ -3,12 +3,12 @@ package parser_test
 import (
 	"testing"
 
-	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 	"github.com/sigma2kql/sigma2kql/parser"
 )
 
 // BenchmarkParseFile parses every rule file of the corpus (see
-// internal/testcorpus); b.N counts whole corpora, and ns/rule and rules/s
+// internal/testsupport/testcorpus); b.N counts whole corpora, and ns/rule and rules/s
 // count files.
 func BenchmarkParseFile(b *testing.B) {
 	dir, _ := testcorpus.Dir(b)

@@ -7,8 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
-	"github.com/sigma2kql/sigma2kql/internal/fuzzseed"
-	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/fuzzseed"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 )
 
 // checkFastCondition checks that parseConditionFast accepts text only when

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/internal/fuzzseed"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/fuzzseed"
 )
 
 // fuzzBudget is the time one fuzzed input may take; more is reported as a hang

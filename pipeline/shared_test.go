@@ -9,7 +9,7 @@ import (
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
-	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )

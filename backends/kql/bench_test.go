@@ -5,13 +5,13 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 // BenchmarkConvert converts every rule of the corpus (see
-// internal/testcorpus), parsed beforehand, through the microsoft_xdr pipeline:
+// internal/testsupport/testcorpus), parsed beforehand, through the microsoft_xdr pipeline:
 // pipeline.Apply and Convert. b.N counts whole corpora; rules that the
 // pipeline rejects count too (they cost their work up to the error).
 func BenchmarkConvert(b *testing.B) {

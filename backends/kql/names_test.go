@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
 )
 
 // kqlHostileNames are column and table names that a user's pipeline may map

@@ -14,9 +14,9 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/internal/engine"
-	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
-	"github.com/sigma2kql/sigma2kql/internal/roundtrip"
+	"github.com/sigma2kql/sigma2kql/engine"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/roundtrip"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/internal/engine"
-	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/engine"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 

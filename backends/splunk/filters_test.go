@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigma2kql/sigma2kql/internal/engine"
+	"github.com/sigma2kql/sigma2kql/engine"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 

@@ -12,14 +12,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/internal/roundtrip"
-	"github.com/sigma2kql/sigma2kql/internal/spl"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/roundtrip"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/spl"
 )
 
 // The SPL round trip: rules whose values are hostile to the string layer
-// (internal/roundtrip) are converted through the pipelines, every quoted
+// (internal/testsupport/roundtrip) are converted through the pipelines, every quoted
 // string of the search is read back the way Splunk's documentation says the
-// commands read it (internal/spl), and each must be exactly what the rule
+// commands read it (internal/testsupport/spl), and each must be exactly what the rule
 // means:
 //
 //   - a field value, an element of an IN list or a keyword, with "*" as the

@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/sigma2kql/sigma2kql/internal/testcorpus"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 )
 
 // benchCLI runs "sigma2kql convert" over dir b.N times, the output
@@ -21,7 +21,7 @@ func benchCLI(b *testing.B, dir string, rules int, args ...string) {
 	bench.Done(rules)
 }
 
-// BenchmarkCLI converts the corpus (see internal/testcorpus) end to end
+// BenchmarkCLI converts the corpus (see internal/testsupport/testcorpus) end to end
 // through the command's code path: directory in, queries out, to Defender
 // XDR KQL and to Splunk SPL. b.N counts whole corpora; ns/rule and rules/s
 // count rule files.

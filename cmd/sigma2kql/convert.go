@@ -17,7 +17,7 @@ import (
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
-	"github.com/sigma2kql/sigma2kql/internal/engine"
+	"github.com/sigma2kql/sigma2kql/engine"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"

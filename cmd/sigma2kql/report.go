@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/internal/engine"
+	"github.com/sigma2kql/sigma2kql/engine"
 )
 
 // Statuses of a rule in the report.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/backends/kql"
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
-	"github.com/sigma2kql/sigma2kql/internal/fuzzseed"
-	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
-	"github.com/sigma2kql/sigma2kql/internal/spl"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/fuzzseed"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/spl"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -106,4 +106,4 @@ func FuzzConvert(f *testing.F) {
 }
 
 // fuzzRootDir is the repository root, seen from this package's directory.
-const fuzzRootDir = "../.."
+const fuzzRootDir = ".."

@@ -12,7 +12,7 @@
 // backends/splunk/roundtrip_test.go). Each needs the same three pieces: a
 // reader of the target's quoting written from its documentation (for KQL,
 // kqlcheck.Literals, checked against Microsoft's parser; for SPL,
-// internal/spl), the forms the backend prints for each Match, and the
+// internal/testsupport/spl), the forms the backend prints for each Match, and the
 // generator's Rule and Meaning, unchanged.
 package roundtrip
 

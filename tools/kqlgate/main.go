@@ -7,7 +7,7 @@
 // whose conversion hit an internal error. Rules that the pipelines cannot
 // convert are counted, not failed: they produce no query.
 //
-//	go run ./internal/cmd/kqlgate [-kqlcheck DIR] [-p PIPELINE]... [-write DIR] PATH...
+//	go run ./tools/kqlgate [-kqlcheck DIR] [-p PIPELINE]... [-write DIR] PATH...
 //
 // Exit status: 0 when every query is valid, 1 when some is not, 2 when the
 // gate cannot run.
@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/internal/engine"
-	"github.com/sigma2kql/sigma2kql/internal/kqlcheck"
+	"github.com/sigma2kql/sigma2kql/engine"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
