@@ -350,14 +350,6 @@ type Expansion struct {
 	Values   []Value
 }
 
-// A QueryExpr is a value that a pipeline replaced by a ready query
-// expression in the target language; "{field}" in Expr stands for the
-// field name.
-type QueryExpr struct {
-	ValuePos Pos
-	Expr     string
-}
-
 func (v *String) Pos() Pos    { return v.ValuePos }
 func (v *Number) Pos() Pos    { return v.ValuePos }
 func (v *Bool) Pos() Pos      { return v.ValuePos }
@@ -369,7 +361,6 @@ func (v *Exists) Pos() Pos    { return v.ValuePos }
 func (v *Compare) Pos() Pos   { return v.ValuePos }
 func (v *TimePart) Pos() Pos  { return v.ValuePos }
 func (v *Expansion) Pos() Pos { return v.ValuePos }
-func (v *QueryExpr) Pos() Pos { return v.ValuePos }
 
 func (*String) node()    {}
 func (*Number) node()    {}
@@ -382,7 +373,6 @@ func (*Exists) node()    {}
 func (*Compare) node()   {}
 func (*TimePart) node()  {}
 func (*Expansion) node() {}
-func (*QueryExpr) node() {}
 
 func (*String) valueNode()    {}
 func (*Number) valueNode()    {}
@@ -395,7 +385,6 @@ func (*Exists) valueNode()    {}
 func (*Compare) valueNode()   {}
 func (*TimePart) valueNode()  {}
 func (*Expansion) valueNode() {}
-func (*QueryExpr) valueNode() {}
 
 // ValueText returns the text form of a value as the reference pipelines see
 // it: a String's Text, a number's digits, "true"/"false". Values without a
@@ -451,8 +440,6 @@ func CopyValue(v Value) Value {
 	case *FieldRef:
 		return clone(v)
 	case *Exists:
-		return clone(v)
-	case *QueryExpr:
 		return clone(v)
 	}
 	return v

@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"fmt"
+	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
 // Options are the settings of one conversion run that pipelines see.
@@ -31,6 +29,30 @@ type Result struct {
 
 	pipelines []*Pipeline
 	applied   map[string]bool
+	exprs     map[*ast.String]string // see Expression
+}
+
+// Expression returns the query expression that a placeholders step in
+// mode expression gave the value v (a string that keeps its placeholders),
+// with "{field}" replaced by field, the name the backend prints for the
+// field; ok is false for other values. The expression is target text,
+// written in the pipeline: it lives here, not in the rule.
+func (r *Result) Expression(v *ast.String, field string) (expr string, ok bool) {
+	if r == nil {
+		return "", false
+	}
+	e, ok := r.exprs[v]
+	if !ok {
+		return "", false
+	}
+	return strings.ReplaceAll(e, "{field}", field), true
+}
+
+func (r *Result) setExpression(v *ast.String, expr string) {
+	if r.exprs == nil {
+		r.exprs = map[*ast.String]string{}
+	}
+	r.exprs[v] = expr
 }
 
 // MapField returns the name the pipelines give the Sigma field name in
@@ -49,37 +71,19 @@ func (r *Result) CheckField(name string, pos ast.Pos) (string, error) {
 	return r.field(name, pos, true)
 }
 
+// field replays the steps that held for the rule on a lone item testing
+// name: each step's field method treats it as its apply treats an item of
+// the rule. The replay changes nothing of r.
 func (r *Result) field(name string, pos ast.Pos, check bool) (string, error) {
 	fm := &ast.FieldMatch{KeyPos: pos, Field: name}
 	rule := *r.Rule
 	rule.Detection = &ast.Detection{Searches: []*ast.Search{{NamePos: pos, Name: "field", Body: fm}}}
-	x := &run{rule: &rule, res: r, mapped: map[*ast.FieldMatch]bool{}, applied: r.applied}
+	x := &run{rule: &rule, res: r, mapped: map[*ast.FieldMatch]bool{}, applied: maps.Clone(r.applied), check: check}
 	for _, p := range r.pipelines {
-		for _, t := range p.Transformations {
-			if !x.holds(t.When) {
-				continue
-			}
-			switch t.Type {
-			case "map_fields":
-				m := t.Mapping
-				if t.TableMapping != nil {
-					m = t.TableMapping[r.Table]
-				}
-				if t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !slices.Contains(t.Fields, fm.Field) {
-					continue
-				}
-				if to, ok := m.Lookup(fm.Field); ok {
-					fm.Field = to[0]
-					x.mapped[fm] = true
-				}
-			case "allow_fields":
-				if check {
-					x.allowFields(t)
-				}
-			case "validate_fields":
-				if check {
-					x.validateFields(p, t)
-				}
+		x.p = p
+		for _, s := range p.Steps {
+			if x.holds(s.Common().When) {
+				fm = s.field(x, fm)
 			}
 		}
 	}
@@ -118,26 +122,29 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
 		opt:     opt,
+		check:   true,
+		p:       &Pipeline{},
 	}
 	x.rule = x.res.Rule
 	x.res.Table = QueryTable(ps, opt)
 	if len(opt.Vars) > 0 {
 		// Values given on the command line resolve placeholders before
 		// any pipeline runs, whatever the pipelines.
-		x.placeholders(&Pipeline{}, &Transformation{Type: "placeholders"})
+		(&Placeholders{StepCommon: StepCommon{Type: "placeholders"}}).apply(x)
 	}
 	for _, p := range ps {
+		x.p = p
 		if p.Query != "" {
 			x.res.Query = p.Query
 		}
 		if p.TimeColumn != "" {
 			x.res.TimeColumn = p.TimeColumn
 		}
-		for _, t := range p.Transformations {
-			if !x.holds(t.When) {
+		for _, s := range p.Steps {
+			if !x.holds(s.Common().When) {
 				continue
 			}
-			x.apply(p, t)
+			s.apply(x)
 			if len(x.errs) > 0 {
 				// Later steps would only add noise to an error the
 				// user has to fix first.
@@ -211,13 +218,17 @@ func copyMatcher(m ast.Matcher) ast.Matcher {
 	return m
 }
 
+// A run is the state of one application of pipelines to a rule (Apply),
+// or of the replay of their steps on one field name (Result.field).
 type run struct {
 	rule         *ast.Rule
 	res          *Result
-	mapped       map[*ast.FieldMatch]bool
-	fieldsMapped []bool // which names of rule.Fields a mapping produced
+	p            *Pipeline                // the pipeline whose steps run
+	mapped       map[*ast.FieldMatch]bool // items a mapping produced
+	fieldsMapped []bool                   // which names of rule.Fields a mapping produced
 	applied      map[string]bool
 	opt          Options
+	check        bool // whether steps that check field names run
 	errs         ast.ErrorList
 	added        int
 }
@@ -257,106 +268,13 @@ func (x *run) holds(c *RuleCond) bool {
 	return true
 }
 
-func (x *run) mark(t *Transformation) {
-	if t.ID != "" {
-		x.applied[t.ID] = true
+// rulePos is where errors about the whole rule are reported: its log
+// source, else the rule itself.
+func (x *run) rulePos() ast.Pos {
+	if pos := x.rule.Logsource.LogPos; pos.IsValid() {
+		return pos
 	}
-}
-
-func (x *run) apply(p *Pipeline, t *Transformation) {
-	switch t.Type {
-	case "select_table":
-		x.selectTable(p, t)
-	case "set_table":
-		if x.res.Table == "" {
-			x.res.Table = fmt.Sprint(t.Value)
-			x.mark(t)
-		}
-	case "drop_fields":
-		x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-			if fm.Field != "" && slices.Contains(t.Fields, fm.Field) {
-				x.mark(t)
-				return nil
-			}
-			return fm
-		})
-	case "map_fields":
-		x.mapFields(t)
-	case "prefix_fields":
-		x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-			if fm.Field != "" && (len(t.Fields) == 0 || slices.Contains(t.Fields, fm.Field)) {
-				fm.Field = fmt.Sprint(t.Value) + fm.Field
-				x.mark(t)
-			}
-			return fm
-		})
-	case "map_values":
-		x.eachValue(t, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
-			var key string
-			cased := false
-			switch v := v.(type) {
-			case *ast.String:
-				if !v.IsPlain() {
-					return nil
-				}
-				key, cased = v.Plain(), v.Cased
-			case *ast.Number:
-				key = v.Text
-			default:
-				return nil
-			}
-			repl, ok := t.ValueMap[key]
-			if !ok {
-				return nil
-			}
-			out := make([]ast.Value, len(repl))
-			for i, r := range repl {
-				n := ast.NewString(v.Pos(), r)
-				n.Cased = cased
-				out[i] = n
-			}
-			return out
-		})
-	case "basename_value":
-		x.eachValue(t, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
-			text, ok := ast.ValueText(v)
-			if !ok {
-				return nil
-			}
-			if i := strings.LastIndexByte(text, '\\'); i >= 0 {
-				text = text[i+1:]
-			}
-			if i := strings.LastIndexByte(text, '/'); i >= 0 {
-				text = text[i+1:]
-			}
-			return []ast.Value{ast.ParseString(v.Pos(), text)}
-		})
-	case "replace_prefix":
-		x.eachValue(t, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
-			return replacePrefix(t, v)
-		})
-	case "split_domain_user":
-		x.splitDomainUser(t)
-	case "split_hashes":
-		x.splitHashes(t)
-	case "validate_fields":
-		x.validateFields(p, t)
-	case "allow_fields":
-		x.allowFields(t)
-	case "add_condition":
-		x.addCondition(t)
-	case "set_state":
-		x.res.State[t.Key] = t.Value
-		x.mark(t)
-	case "fail":
-		pos := x.rule.Logsource.LogPos
-		if !pos.IsValid() {
-			pos = x.rule.DocPos
-		}
-		x.errs.Add(pos, expand(t.Message, x))
-	case "placeholders":
-		x.placeholders(p, t)
-	}
+	return x.rule.DocPos
 }
 
 // expand fills {table}, {category}, {product} and {service} in a message.
@@ -413,15 +331,19 @@ func rewriteItems(items []ast.Matcher, f func(*ast.FieldMatch) ast.Matcher) []as
 }
 
 // eachValue replaces the values of the items whose field is one of
-// t.Fields: f returns the replacement values, or nil to keep the value.
-func (x *run) eachValue(t *Transformation, f func(*ast.FieldMatch, ast.Value) []ast.Value) {
+// fields: f returns the replacement values, or nil to keep the value.
+func (x *run) eachValue(c *StepCommon, fields []string, f func(*ast.FieldMatch, ast.Value) []ast.Value) {
 	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) {
+		if fm.Field == "" || !slices.Contains(fields, fm.Field) {
 			return fm
 		}
 		var out []ast.Value
 		changed := false
 		for _, v := range fm.Values {
+			if s, ok := v.(*ast.String); ok && x.res.hasExpression(s) {
+				out = append(out, v) // a placeholder the backend prints as an expression
+				continue
+			}
 			if e, ok := v.(*ast.Expansion); ok {
 				var vals []ast.Value
 				for _, ev := range e.Values {
@@ -445,575 +367,10 @@ func (x *run) eachValue(t *Transformation, f func(*ast.FieldMatch, ast.Value) []
 		}
 		if changed {
 			fm.Values = out
-			x.mark(t)
+			c.mark(x)
 		}
 		return fm
 	})
-}
-
-// ----------------------------------------------------------------------------
-// Tables
-
-func (x *run) selectTable(p *Pipeline, t *Transformation) {
-	if x.res.Table != "" {
-		return
-	}
-	ts := p.Tables
-	if ts == nil {
-		x.errs.Addf(t.Pos, "pipeline %s: select_table needs a tables section", p.Name)
-		return
-	}
-	ls := x.rule.Logsource
-	if ls.Category != "" {
-		if table, ok := ts.Categories[ls.Category]; ok {
-			x.res.Table = table
-			x.mark(t)
-			return
-		}
-		x.noTable(p, fmt.Sprintf("log source category %q has no table in pipeline %s", ls.Category, p.Name))
-		return
-	}
-	if ts.EventIDs != nil && x.rule.Detection != nil {
-		if table := x.scanEventIDs(ts.EventIDs); table != "" {
-			x.res.Table = table
-			x.mark(t)
-			return
-		}
-	}
-	what := "the rule has no log source category"
-	if ls.Service != "" {
-		what += fmt.Sprintf(" (service %q)", ls.Service)
-	}
-	if ts.EventIDs != nil {
-		what += " and no event ID that pipeline " + p.Name + " knows in a 'sel*' search"
-	} else {
-		what += " that pipeline " + p.Name + " maps"
-	}
-	x.noTable(p, what)
-}
-
-func (x *run) noTable(p *Pipeline, why string) {
-	cats := make([]string, 0, len(p.Tables.Categories))
-	for c := range p.Tables.Categories {
-		cats = append(cats, c)
-	}
-	sort.Strings(cats)
-	pos := x.rule.Logsource.LogPos
-	if !pos.IsValid() {
-		pos = x.rule.DocPos
-	}
-	x.errs.Addf(pos, "cannot choose a query table: %s (categories with a table: %s); set one with -O query_table=TABLE", why, strings.Join(cats, ", "))
-}
-
-func (x *run) scanEventIDs(scan *EventIDScan) string {
-	for _, s := range x.rule.Detection.Searches {
-		if !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
-			continue
-		}
-		m, ok := s.Body.(*ast.AllOf)
-		if !ok {
-			continue
-		}
-		for _, it := range m.Items {
-			fm, ok := it.(*ast.FieldMatch)
-			if !ok || !slices.Contains(scan.Fields, fm.Field) {
-				continue
-			}
-			for _, v := range fm.Values {
-				id, ok := eventID(v)
-				if !ok {
-					continue
-				}
-				for _, g := range scan.Groups {
-					if slices.Contains(g.IDs, id) {
-						if g.Table != "" {
-							return g.Table
-						}
-						break
-					}
-				}
-			}
-		}
-	}
-	return ""
-}
-
-func eventID(v ast.Value) (int64, bool) {
-	switch v := v.(type) {
-	case *ast.Number:
-		return v.Int()
-	case *ast.String:
-		if v.IsPlain() {
-			i, err := strconv.ParseInt(strings.TrimSpace(v.Plain()), 10, 64)
-			return i, err == nil
-		}
-	}
-	return 0, false
-}
-
-// ----------------------------------------------------------------------------
-// Field names
-
-func (x *run) mapFields(t *Transformation) {
-	m := t.Mapping
-	if t.TableMapping != nil {
-		m = t.TableMapping[x.res.Table]
-	}
-	if m == nil {
-		return
-	}
-	x.mapRuleFields(t, m)
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		mapRefs(m, fm)
-		if fm.Field == "" || t.UnmappedOnly && x.mapped[fm] || len(t.Fields) > 0 && !slices.Contains(t.Fields, fm.Field) {
-			return fm
-		}
-		to, ok := m.Lookup(fm.Field)
-		if !ok {
-			return fm
-		}
-		x.mark(t)
-		if len(to) == 1 {
-			fm.Field = to[0]
-			x.mapped[fm] = true
-			return fm
-		}
-		any := &ast.AnyOf{ListPos: fm.KeyPos}
-		for _, f := range to {
-			c := ast.CopyMatcher(fm).(*ast.FieldMatch)
-			c.Field = f
-			x.mapped[c] = true
-			any.Items = append(any.Items, c)
-		}
-		return any
-	})
-}
-
-// mapRuleFields renames the rule's fields list (the fields a search shows
-// for each match) with the same mapping, as the items: a field mapped to
-// several becomes all of them, and with unmapped_only a name that an
-// earlier mapping produced stays.
-func (x *run) mapRuleFields(t *Transformation, m *Mapping) {
-	if len(x.rule.Fields) == 0 {
-		return
-	}
-	if x.fieldsMapped == nil {
-		x.fieldsMapped = make([]bool, len(x.rule.Fields))
-	}
-	out := make([]string, 0, len(x.rule.Fields))
-	mapped := make([]bool, 0, len(x.rule.Fields))
-	for i, f := range x.rule.Fields {
-		to, ok := m.Lookup(f)
-		if !ok || t.UnmappedOnly && x.fieldsMapped[i] || len(t.Fields) > 0 && !slices.Contains(t.Fields, f) {
-			out = append(out, f)
-			mapped = append(mapped, x.fieldsMapped[i])
-			continue
-		}
-		for _, name := range to {
-			out = append(out, name)
-			mapped = append(mapped, true)
-		}
-	}
-	x.rule.Fields, x.fieldsMapped = out, mapped
-}
-
-// mapRefs renames the fields that field references point to.
-func mapRefs(m *Mapping, fm *ast.FieldMatch) {
-	for _, v := range fm.Values {
-		if r, ok := v.(*ast.FieldRef); ok {
-			if to, ok := m.Lookup(r.Field); ok {
-				r.Field = to[0]
-			}
-		}
-	}
-}
-
-func (x *run) validateFields(p *Pipeline, t *Transformation) {
-	table, ok := p.Schema[x.res.Table]
-	if !ok {
-		return // a table the pipeline does not know: any field may exist
-	}
-	check := func(pos ast.Pos, field, what string) {
-		if x.fieldAllowed(p, t, table, field) {
-			return
-		}
-		columns := make([]string, 0, len(table.Columns))
-		for c := range table.Columns {
-			columns = append(columns, c)
-		}
-		sort.Strings(columns)
-		msg := fmt.Sprintf("%s %q is not a column of table %s in pipeline %s", what, field, x.res.Table, p.Name)
-		if s := suggest.Nearest(field, columns); s != "" {
-			msg += fmt.Sprintf(", did you mean %q?", s)
-		}
-		x.errs.Add(pos, msg)
-	}
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field != "" {
-			check(fm.KeyPos, fm.Field, "field")
-		}
-		for _, v := range fm.Values {
-			if r, ok := v.(*ast.FieldRef); ok {
-				check(r.ValuePos, r.Field, "referenced field")
-			}
-		}
-		return fm
-	})
-}
-
-// fieldAllowed reports whether validate_fields step t accepts field in
-// table: a column of the table, a name the step allows, or, with
-// allow_mapping_keys, a name that a map_fields step of the pipeline maps
-// for this table. It is called for every field of every rule, so it only
-// looks names up.
-func (x *run) fieldAllowed(p *Pipeline, t *Transformation, table *Table, field string) bool {
-	if _, ok := table.Columns[field]; ok || slices.Contains(t.Allow, field) {
-		return true
-	}
-	if !t.AllowMappingKeys {
-		return false
-	}
-	for _, o := range p.Transformations {
-		if o.Type != "map_fields" {
-			continue
-		}
-		m := o.Mapping
-		if o.TableMapping != nil {
-			m = o.TableMapping[x.res.Table]
-		}
-		if _, ok := m.Lookup(field); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// allowFields rejects every item whose field, or the field it refers to,
-// is not listed; a keyword (an item without a field) is never allowed.
-func (x *run) allowFields(t *Transformation) {
-	check := func(pos ast.Pos, field string) {
-		if field != "" && slices.Contains(t.Allow, field) {
-			return
-		}
-		msg := t.Message
-		if msg == "" {
-			msg = "field %q is not supported here; supported fields: " + strings.Join(t.Allow, ", ")
-		}
-		name := strconv.Quote(field)
-		if field == "" {
-			name = "a keyword (a value without a field)"
-			msg = strings.Replace(msg, "field %q", "%q", 1)
-		}
-		msg = strings.Replace(msg, "%q", name, 1)
-		x.errs.Add(pos, expand(msg, x))
-	}
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		check(fm.KeyPos, fm.Field)
-		for _, v := range fm.Values {
-			if r, ok := v.(*ast.FieldRef); ok {
-				check(r.ValuePos, r.Field)
-			}
-		}
-		return fm
-	})
-}
-
-// ----------------------------------------------------------------------------
-// Values
-
-// replacePrefix replaces a case-insensitive prefix of a value's text. With
-// ReparseText it reproduces the reference pipelines exactly: every value of
-// the field is rebuilt from its text with backslashes doubled except before
-// a wildcard, so a backslash right before a wildcard is lost and the
-// wildcard becomes a literal character.
-func replacePrefix(t *Transformation, v ast.Value) []ast.Value {
-	switch v.(type) {
-	case *ast.String, *ast.Number:
-	default:
-		return nil
-	}
-	s, isStr := v.(*ast.String)
-	if !t.ReparseText {
-		if !isStr || len(s.Parts) == 0 || s.Parts[0].Kind != ast.Literal || !hasPrefixFold(s.Parts[0].Text, t.Prefix) {
-			return nil
-		}
-		c := s.Copy()
-		c.Parts[0].Text = t.Replacement + c.Parts[0].Text[len(t.Prefix):]
-		return []ast.Value{c}
-	}
-	text, _ := ast.ValueText(v)
-	if hasPrefixFold(text, t.Prefix) {
-		text = t.Replacement + text[len(t.Prefix):]
-	}
-	var b strings.Builder
-	for i := 0; i < len(text); i++ {
-		b.WriteByte(text[i])
-		if text[i] == '\\' && (i+1 >= len(text) || text[i+1] != '*' && text[i+1] != '?') {
-			b.WriteByte('\\')
-		}
-	}
-	n := ast.ParseString(v.Pos(), b.String())
-	if isStr {
-		n.Cased = s.Cased
-	}
-	return []ast.Value{n}
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// splitDomainUser splits DOMAIN\user values into a user and a domain test.
-// Like the reference, the item becomes an OR with one branch per value and
-// the parts of a split value are compared without the item's modifiers.
-func (x *run) splitDomainUser(t *Transformation) {
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) {
-			return fm
-		}
-		for _, v := range fm.Values {
-			if _, ok := ast.ValueText(v); !ok {
-				return fm // null, field references, ...: left as they are
-			}
-		}
-		x.mark(t)
-		domain := t.DomainFields[fm.Field]
-		if domain == "" {
-			domain = t.DefaultDomain
-		}
-		any := &ast.AnyOf{ListPos: fm.KeyPos}
-		for _, v := range fm.Values {
-			text, _ := ast.ValueText(v)
-			parts := strings.Split(text, `\`)
-			if len(parts) == 2 {
-				any.Items = append(any.Items, &ast.AllOf{MapPos: fm.KeyPos, Items: []ast.Matcher{
-					&ast.FieldMatch{KeyPos: fm.KeyPos, Field: fm.Field, Values: []ast.Value{ast.ParseString(v.Pos(), parts[1])}},
-					&ast.FieldMatch{KeyPos: fm.KeyPos, Field: domain, Values: []ast.Value{ast.ParseString(v.Pos(), parts[0])}},
-				}})
-				continue
-			}
-			c := &ast.FieldMatch{KeyPos: fm.KeyPos, Field: fm.Field, Modifiers: fm.Modifiers, Negate: fm.Negate}
-			for _, part := range parts {
-				s := ast.ParseString(v.Pos(), part)
-				for _, m := range fm.Modifiers {
-					wrap(s, m.Name)
-				}
-				c.Values = append(c.Values, s)
-			}
-			any.Items = append(any.Items, c)
-		}
-		if len(any.Items) == 1 {
-			return any.Items[0]
-		}
-		return any
-	})
-}
-
-// wrap re-applies a contains, startswith or endswith modifier to s.
-func wrap(s *ast.String, mod string) {
-	if (mod == "contains" || mod == "endswith") && !s.StartsWith(ast.WildcardMulti) {
-		s.Prepend(ast.Part{Kind: ast.WildcardMulti})
-	}
-	if (mod == "contains" || mod == "startswith") && !s.EndsWith(ast.WildcardMulti) {
-		s.Append(ast.Part{Kind: ast.WildcardMulti})
-	}
-}
-
-// splitHashes turns "ALGO=hash" values into one item per algorithm.
-func (x *run) splitHashes(t *Transformation) {
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		if fm.Field == "" || !slices.Contains(t.Fields, fm.Field) || len(x.errs) > 0 {
-			return fm
-		}
-		var order []string
-		groups := map[string][]ast.Value{}
-		valid := false
-		for _, v := range fm.Values {
-			text, ok := ast.ValueText(v)
-			if !ok {
-				continue
-			}
-			algo, hash := hashAlgorithm(text, t.Algorithms)
-			if algo != "" {
-				valid = true
-			}
-			name := t.FieldPrefix
-			if t.AppendAlgorithm {
-				name += algo
-			}
-			if _, seen := groups[name]; !seen {
-				order = append(order, name)
-			}
-			groups[name] = append(groups[name], ast.ParseString(v.Pos(), hash))
-		}
-		if !valid {
-			x.errs.Addf(fm.KeyPos, "no value of %s names a known hash algorithm: expected ALGO=hash with ALGO one of %s", fm.Field, strings.Join(t.Algorithms, ", "))
-			return fm
-		}
-		x.mark(t)
-		any := &ast.AnyOf{ListPos: fm.KeyPos}
-		for _, name := range order {
-			if name == "" {
-				continue
-			}
-			n := &ast.FieldMatch{KeyPos: fm.KeyPos, Field: name, Values: groups[name]}
-			x.mapped[n] = true
-			any.Items = append(any.Items, n)
-		}
-		if len(any.Items) == 1 {
-			return any.Items[0]
-		}
-		return any
-	})
-}
-
-// hashAlgorithm splits a Hashes value: "ALGO=hash" or "ALGO|hash", or a bare
-// hash whose algorithm is told by its length.
-func hashAlgorithm(text string, valid []string) (algo, hash string) {
-	parts := strings.Split(text, "|")
-	if len(parts) == 1 {
-		parts = strings.Split(text, "=")
-	}
-	if len(parts) == 2 {
-		name := strings.ToUpper(strings.TrimLeft(parts[0], "*"))
-		if slices.Contains(valid, name) {
-			return name, parts[1]
-		}
-		return "", parts[1]
-	}
-	hash = parts[0]
-	switch len(hash) {
-	case 32:
-		return "MD5", hash
-	case 40:
-		return "SHA1", hash
-	case 64:
-		return "SHA256", hash
-	case 128:
-		return "SHA512", hash
-	}
-	return "", hash
-}
-
-// ----------------------------------------------------------------------------
-// Conditions
-
-// addCondition puts a test in front of every condition of the rule:
-// "<test> and (<condition>)".
-func (x *run) addCondition(t *Transformation) {
-	d := x.rule.Detection
-	if d == nil {
-		return
-	}
-	x.added++
-	name := fmt.Sprintf("_pipeline_%s_%d", t.ID, x.added)
-	fm := &ast.FieldMatch{KeyPos: d.DetPos, Field: t.Field}
-	for _, v := range t.Values {
-		fm.Values = append(fm.Values, ast.NewString(d.DetPos, v))
-	}
-	fm.Negate = t.Negate
-	d.Searches = append(d.Searches, &ast.Search{NamePos: d.DetPos, Name: name, Body: fm})
-	conds := make([]*ast.Condition, len(d.Conditions))
-	for i, c := range d.Conditions {
-		nc := *c
-		nc.Expr = &ast.And{OpPos: c.TextPos, X: []ast.Expr{&ast.Ident{NamePos: c.TextPos, Name: name}, &ast.Paren{LparenPos: c.TextPos, X: c.Expr}}}
-		conds[i] = &nc
-	}
-	d.Conditions = conds
-	x.mark(t)
-}
-
-// placeholders resolves the %name% placeholders of values under the expand
-// modifier. Mode "values" (the default) replaces each placeholder by the
-// values listed in vars (several values make an OR); "wildcard" replaces
-// it by "*"; "expression" replaces the whole value by a query expression.
-func (x *run) placeholders(p *Pipeline, t *Transformation) {
-	lookup := func(name string) ([]string, bool) {
-		if v, ok := x.opt.Vars[name]; ok {
-			return v, true
-		}
-		v, ok := p.Vars[name]
-		return v, ok
-	}
-	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
-		var out []ast.Value
-		changed := false
-		for _, v := range fm.Values {
-			s, ok := v.(*ast.String)
-			if !ok || !s.HasPlaceholders() {
-				out = append(out, v)
-				continue
-			}
-			vals, ok := x.resolve(t, s, lookup)
-			if !ok {
-				out = append(out, v)
-				continue
-			}
-			changed = true
-			out = append(out, vals...)
-		}
-		if changed {
-			fm.Values = out
-			x.mark(t)
-		}
-		return fm
-	})
-}
-
-func (x *run) resolve(t *Transformation, s *ast.String, lookup func(string) ([]string, bool)) ([]ast.Value, bool) {
-	for _, part := range s.Parts {
-		if part.Kind == ast.Placeholder && len(t.Names) > 0 && !slices.Contains(t.Names, part.Text) {
-			return nil, false
-		}
-	}
-	switch t.Mode {
-	case "wildcard":
-		c := &ast.String{ValuePos: s.ValuePos, Cased: s.Cased}
-		for _, part := range s.Parts {
-			if part.Kind == ast.Placeholder {
-				part = ast.Part{Kind: ast.WildcardMulti}
-			}
-			c.Append(part)
-		}
-		return []ast.Value{c}, true
-	case "expression":
-		name := ""
-		for _, part := range s.Parts {
-			if part.Kind == ast.Placeholder {
-				name = part.Text
-			}
-		}
-		return []ast.Value{&ast.QueryExpr{ValuePos: s.ValuePos, Expr: strings.ReplaceAll(t.Expression, "{name}", name)}}, true
-	}
-	results := []*ast.String{{ValuePos: s.ValuePos, Cased: s.Cased}}
-	for _, part := range s.Parts {
-		if part.Kind != ast.Placeholder {
-			for _, r := range results {
-				r.Append(part)
-			}
-			continue
-		}
-		vals, ok := lookup(part.Text)
-		if !ok {
-			return nil, false
-		}
-		var next []*ast.String
-		for _, r := range results {
-			for _, v := range vals {
-				c := r.Copy()
-				for _, vp := range ast.ParseString(s.ValuePos, v).Parts {
-					c.Append(vp)
-				}
-				next = append(next, c)
-			}
-		}
-		results = next
-	}
-	out := make([]ast.Value, len(results))
-	for i, r := range results {
-		out[i] = r
-	}
-	return out, true
 }
 
 // dropUnresolved removes the values that still hold placeholders, and the
@@ -1023,7 +380,7 @@ func (x *run) dropUnresolved() {
 		var keep []ast.Value
 		dropped := false
 		for _, v := range fm.Values {
-			if s, ok := v.(*ast.String); ok && s.HasPlaceholders() {
+			if s, ok := v.(*ast.String); ok && s.HasPlaceholders() && !x.res.hasExpression(s) {
 				dropped = true
 				continue
 			}
@@ -1038,4 +395,9 @@ func (x *run) dropUnresolved() {
 		fm.Values = keep
 		return fm
 	})
+}
+
+func (r *Result) hasExpression(v *ast.String) bool {
+	_, ok := r.exprs[v]
+	return ok
 }

@@ -128,7 +128,7 @@ func TestWhenScalar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := p.Transformations[0].When
+	w := p.Steps[0].Common().When
 	if len(w.Category) != 1 || w.Category[0] != "process_creation" || len(w.Product) != 2 {
 		t.Errorf("when = %+v", w)
 	}

@@ -9,15 +9,12 @@
 package pipeline
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,7 +23,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
 // A Pipeline is a parsed processing pipeline.
@@ -46,7 +42,7 @@ type Pipeline struct {
 	Schema     map[string]*Table
 	Vars       map[string][]string // placeholder values
 
-	Transformations []*Transformation
+	Steps []Step // the transformations, in order
 }
 
 // A Table is a table schema: its columns and their types.
@@ -76,58 +72,6 @@ type EventIDGroup struct {
 	Name  string
 	IDs   []int64
 	Table string // "" if the group has no table
-}
-
-// A Transformation is one step of a pipeline.
-type Transformation struct {
-	ID   string
-	Type string
-	When *RuleCond
-	Pos  ast.Pos
-
-	Fields []string // the fields a step touches (current names)
-
-	// map_fields
-	Mapping      *Mapping
-	TableMapping map[string]*Mapping
-	UnmappedOnly bool
-
-	// map_values
-	ValueMap map[string][]string
-
-	// replace_prefix
-	Prefix      string
-	Replacement string
-	ReparseText bool
-
-	// split_domain_user
-	DomainFields  map[string]string
-	DefaultDomain string
-
-	// split_hashes
-	Algorithms      []string
-	FieldPrefix     string
-	AppendAlgorithm bool
-
-	// validate_fields
-	AllowMappingKeys bool
-	Allow            []string
-
-	// add_condition, set_state, fail
-	Field    string
-	Values   []string
-	Key      string
-	Value    any
-	Message  string
-	Negate   bool
-	Template string
-
-	// placeholders
-	Mode       string
-	Expression string
-	Names      []string
-
-	pipeline *Pipeline
 }
 
 // A Mapping maps Sigma field names to one or more target fields, in the
@@ -332,79 +276,28 @@ type tablesFormat struct {
 	Error string `yaml:"error"`
 }
 
-type transformFormat struct {
-	ID               string               `yaml:"id"`
-	Type             string               `yaml:"type"`
-	When             *RuleCond            `yaml:"when"`
-	Fields           []string             `yaml:"fields"`
-	Mapping          yaml.Node            `yaml:"mapping"`
-	Tables           map[string]yaml.Node `yaml:"tables"`
-	UnmappedOnly     bool                 `yaml:"unmapped_only"`
-	Values           yaml.Node            `yaml:"values"`
-	Prefix           string               `yaml:"prefix"`
-	Replacement      string               `yaml:"replacement"`
-	ReparseText      bool                 `yaml:"reparse_text"`
-	DomainFields     map[string]string    `yaml:"domain_fields"`
-	DefaultDomain    string               `yaml:"default_domain"`
-	Algorithms       []string             `yaml:"algorithms"`
-	FieldPrefix      string               `yaml:"field_prefix"`
-	AppendAlgorithm  bool                 `yaml:"append_algorithm"`
-	AllowMappingKeys bool                 `yaml:"allow_mapping_keys"`
-	Allow            []string             `yaml:"allow"`
-	Field            string               `yaml:"field"`
-	Value            yaml.Node            `yaml:"value"`
-	Key              string               `yaml:"key"`
-	Message          string               `yaml:"message"`
-	Negate           bool                 `yaml:"negate"`
-	Template         string               `yaml:"template"`
-	Mode             string               `yaml:"mode"`
-	Expression       string               `yaml:"expression"`
-	Names            []string             `yaml:"names"`
-}
-
-// transformationTypes lists the types and a one-line description each.
-var transformationTypes = map[string]string{
-	"select_table":      "choose the query table from the tables section",
-	"set_table":         "set the query table to value",
-	"drop_fields":       "remove the detection items of fields",
-	"map_fields":        "rename fields by mapping (or per table by tables)",
-	"prefix_fields":     "prefix every field name with value",
-	"map_values":        "replace exact values of fields by others",
-	"basename_value":    "keep only the file name of path values",
-	"replace_prefix":    "replace a case-insensitive prefix of values",
-	"split_domain_user": "split DOMAIN\\user values into user and domain fields",
-	"split_hashes":      "split ALGO=hash values into one field per algorithm",
-	"validate_fields":   "reject fields that are not columns of the table",
-	"allow_fields":      "reject every field not listed in allow",
-	"add_condition":     "add field=value (or a keyword) in front of the condition",
-	"set_state":         "store key: value for the backend",
-	"fail":              "reject the rule with message",
-	"placeholders":      "resolve %placeholders% of the expand modifier from vars",
-}
-
 var (
-	lineRx    = regexp.MustCompile(`line (\d+): (.*)`)
-	unknownRx = regexp.MustCompile(`field (\S+) not found in type pipeline\.(\w+)`)
-	typeRx    = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)")
+	lineRx = regexp.MustCompile(`line (\d+): (.*)`)
+	typeRx = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)")
 )
 
 func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (*Pipeline, error) {
-	var errs ast.ErrorList
-	pos := func(n *yaml.Node) ast.Pos { return ast.Pos{Filename: filename, Line: n.Line, Column: n.Column} }
+	d := &decoder{filename: filename}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return nil, yamlErrors(filename, nil, err)
 	}
 	var f fileFormat
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := root.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			return nil, yamlErrors(filename, &root, err)
 		}
 		// The rest of the file was decoded: report its problems too.
-		errs = append(errs, yamlErrors(filename, &root, err)...)
+		d.errs = append(d.errs, yamlErrors(filename, &root, err)...)
+	}
+	if len(root.Content) > 0 {
+		d.fileKeys(root.Content[0])
 	}
 	p := &Pipeline{
 		Name:        f.Name,
@@ -424,49 +317,48 @@ func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (
 	if f.Priority != nil {
 		p.Priority = *f.Priority
 	}
-	if f.Tables != nil {
-		ts := &TableSelection{Categories: f.Tables.Categories, Error: f.Tables.Error}
-		if e := f.Tables.EventIDs; e != nil {
-			scan := &EventIDScan{Detections: e.Detections, Fields: e.Fields}
-			for _, g := range e.Groups {
-				scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table})
-			}
-			ts.EventIDs = scan
-		}
-		p.Tables = ts
-	}
+	p.Tables = tableSelection(f.Tables)
 	for k, v := range f.Vars {
 		vals, err := stringList(&v)
 		if err != nil {
-			errs.Addf(pos(&v), "vars %s: %v", k, err)
+			d.errs.Addf(d.pos(&v), "vars %s: %v", k, err)
 		}
 		p.Vars[k] = vals
 	}
 	if f.Schema.Kind != 0 {
 		schema, err := loadSchema(filename, &f.Schema, readFile)
 		if err != nil {
-			errs.Append(err)
+			d.errs.Append(err)
 		}
 		p.Schema = schema
 	}
 	for i := range f.Transformations {
-		n := &f.Transformations[i]
-		t, err := transformation(filename, n)
-		if err != nil {
-			errs.Append(err)
-			continue
+		if s := d.step(&f.Transformations[i]); s != nil {
+			p.Steps = append(p.Steps, s)
 		}
-		t.pipeline = p
-		p.Transformations = append(p.Transformations, t)
 	}
-	errs.Sort()
-	return p, errs.Err()
+	d.errs.Sort()
+	return p, d.errs.Err()
+}
+
+func tableSelection(f *tablesFormat) *TableSelection {
+	if f == nil {
+		return nil
+	}
+	ts := &TableSelection{Categories: f.Categories, Error: f.Error}
+	if e := f.EventIDs; e != nil {
+		scan := &EventIDScan{Detections: e.Detections, Fields: e.Fields}
+		for _, g := range e.Groups {
+			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table})
+		}
+		ts.EventIDs = scan
+	}
+	return ts
 }
 
 // yamlErrors turns an error of yaml.v3 into positioned errors. yaml.v3
 // gives only the line of a problem; the column is that of the node on that
-// line that the message is about (an unknown key, a value of the wrong
-// type), looked up in root.
+// line that the message is about (a value of the wrong type), looked up in root.
 func yamlErrors(filename string, root *yaml.Node, err error) ast.ErrorList {
 	var errs ast.ErrorList
 	msgs := []string{err.Error()}
@@ -490,7 +382,7 @@ func yamlErrors(filename string, root *yaml.Node, err error) ast.ErrorList {
 		if c := column(root, pos.Line, msg); c > 0 {
 			pos.Column = c
 		}
-		errs.Add(pos, typeHint(fieldHint(msg)))
+		errs.Add(pos, typeHint(msg))
 	}
 	return errs
 }
@@ -504,16 +396,14 @@ func yamlErrMsg(msg string) string {
 }
 
 // column finds the column of the node on line that msg (a yaml.v3 message)
-// is about: the unknown key it names, the value it quotes, or the mapping
+// is about: the value it quotes, or the mapping
 // or list it complains about. It returns 0 if there is none.
 func column(root *yaml.Node, line int, msg string) int {
 	if root == nil || line == 0 {
 		return 0
 	}
 	value, kind := "", yaml.Kind(0)
-	if sm := unknownRx.FindStringSubmatch(msg); sm != nil {
-		value, kind = sm[1], yaml.ScalarNode
-	} else if sm := typeRx.FindStringSubmatch(msg); sm != nil {
+	if sm := typeRx.FindStringSubmatch(msg); sm != nil {
 		switch sm[1] {
 		case "map":
 			kind = yaml.MappingNode
@@ -566,187 +456,49 @@ func typeHint(msg string) string {
 	return "expected " + want + ", not " + got
 }
 
-// fieldHint rewrites yaml.v3's messages about unknown keys.
-func fieldHint(msg string) string {
-	if m := unknownRx.FindStringSubmatch(msg); m != nil {
-		var keys []string
-		switch m[2] {
-		case "fileFormat":
-			keys = fileKeys
-		case "transformFormat":
-			keys = transformKeys
-		case "RuleCond":
-			keys = condKeys
-		}
-		out := fmt.Sprintf("unknown key %q", m[1])
-		if s := suggest.Nearest(m[1], keys); s != "" {
-			out += fmt.Sprintf(", did you mean %q?", s)
-		} else if len(keys) > 0 {
-			out += "; expected one of " + strings.Join(keys, ", ")
-		}
-		return out
-	}
-	return msg
-}
-
-// The keys of a pipeline file, of a transformation and of its when.
+// The keys of a pipeline file, of its tables section and of a step's when.
 var (
-	fileKeys      = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
-	transformKeys = []string{"id", "type", "when", "fields", "mapping", "tables", "unmapped_only", "values", "prefix", "replacement", "reparse_text", "domain_fields", "default_domain", "algorithms", "field_prefix", "append_algorithm", "allow_mapping_keys", "allow", "field", "value", "key", "message", "negate", "template", "mode", "expression", "names"}
-	condKeys      = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
+	fileKeys     = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
+	tablesKeys   = []string{"categories", "event_ids", "error"}
+	eventIDsKeys = []string{"detections", "fields", "groups"}
+	groupKeys    = []string{"name", "ids", "table"}
+	condKeys     = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
 )
 
-// unknownKeys reports the keys of the mapping n that are not in known.
-func unknownKeys(filename string, n *yaml.Node, known []string, typ string) ast.ErrorList {
-	var errs ast.ErrorList
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+// fileKeys reports the unknown keys of the pipeline file root and of its
+// tables section. Those of the steps are reported with each step.
+func (d *decoder) fileKeys(root *yaml.Node) {
+	d.unknownKeys(root, fileKeys)
+	tables := value(root, "tables")
+	if tables == nil {
+		return
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !slices.Contains(known, k.Value) {
-			errs.Add(ast.Pos{Filename: filename, Line: k.Line, Column: k.Column}, fieldHint(fmt.Sprintf("field %s not found in type pipeline.%s", k.Value, typ)))
+	d.unknownKeys(tables, tablesKeys)
+	ids := value(tables, "event_ids")
+	if ids == nil {
+		return
+	}
+	d.unknownKeys(ids, eventIDsKeys)
+	if groups := value(ids, "groups"); groups != nil {
+		for _, g := range groups.Content {
+			d.unknownKeys(g, groupKeys)
 		}
 	}
-	return errs
 }
 
-func transformation(filename string, n *yaml.Node) (*Transformation, error) {
-	pos := ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}
-	var raw transformFormat
-	var errs ast.ErrorList
-	if err := n.Decode(&raw); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			errs.Add(pos, "invalid transformation: "+yamlErrMsg(err.Error()))
-			return nil, errs
-		}
-		errs = append(errs, yamlErrors(filename, n, err)...)
-	}
-	// Unknown keys: n.Decode does not check them, so look ourselves, in
-	// when too (a misspelt test would silently hold for every rule).
-	errs = append(errs, unknownKeys(filename, n, transformKeys, "transformFormat")...)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "when" {
-			errs = append(errs, unknownKeys(filename, n.Content[i+1], condKeys, "RuleCond")...)
-		}
-	}
-	badKeys := len(errs) > 0
-	t := &Transformation{
-		ID: raw.ID, Type: raw.Type, When: raw.When, Pos: pos, Fields: raw.Fields,
-		UnmappedOnly: raw.UnmappedOnly, Prefix: raw.Prefix, Replacement: raw.Replacement,
-		ReparseText: raw.ReparseText, DomainFields: raw.DomainFields, DefaultDomain: raw.DefaultDomain,
-		Algorithms: raw.Algorithms, FieldPrefix: raw.FieldPrefix, AppendAlgorithm: raw.AppendAlgorithm,
-		AllowMappingKeys: raw.AllowMappingKeys, Allow: raw.Allow, Field: raw.Field, Key: raw.Key,
-		Message: raw.Message, Negate: raw.Negate, Template: raw.Template, Mode: raw.Mode,
-		Expression: raw.Expression, Names: raw.Names,
-	}
-	if _, ok := transformationTypes[t.Type]; !ok {
-		var types []string
-		for k := range transformationTypes {
-			types = append(types, k)
-		}
-		sort.Strings(types)
-		msg := fmt.Sprintf("unknown transformation type %q", t.Type)
-		if t.Type == "" {
-			msg = "transformation without type"
-		}
-		if s := suggest.Nearest(t.Type, types); s != "" {
-			msg += fmt.Sprintf(", did you mean %q?", s)
-		} else {
-			msg += "; expected one of " + strings.Join(types, ", ")
-		}
-		errs.Add(pos, msg)
-		return nil, errs
-	}
-	if raw.Mapping.Kind != 0 {
-		m, err := mapping(filename, &raw.Mapping)
-		if err != nil {
-			errs.Append(err)
-		}
-		t.Mapping = m
-	}
-	if len(raw.Tables) > 0 {
-		t.TableMapping = map[string]*Mapping{}
-		for table, node := range raw.Tables {
-			m, err := mapping(filename, &node)
-			if err != nil {
-				errs.Append(err)
-			}
-			t.TableMapping[table] = m
-		}
-	}
-	if raw.Values.Kind != 0 {
-		vm := map[string][]string{}
-		if raw.Values.Kind != yaml.MappingNode {
-			errs.Addf(ast.Pos{Filename: filename, Line: raw.Values.Line, Column: raw.Values.Column}, "values must map each value to its replacement(s)")
-		}
-		for i := 0; i+1 < len(raw.Values.Content); i += 2 {
-			l, err := stringList(raw.Values.Content[i+1])
-			if err != nil {
-				errs.Addf(ast.Pos{Filename: filename, Line: raw.Values.Content[i+1].Line, Column: raw.Values.Content[i+1].Column}, "%v", err)
-			}
-			vm[raw.Values.Content[i].Value] = l
-		}
-		t.ValueMap = vm
-	}
-	if raw.Value.Kind != 0 {
-		if raw.Value.Kind == yaml.ScalarNode {
-			t.Value = raw.Value.Value
-		} else {
-			var v any
-			_ = raw.Value.Decode(&v)
-			t.Value = v
-		}
-		if l, err := stringList(&raw.Value); err == nil {
-			t.Values = l
-		}
-	}
-	required := map[string][]string{
-		"map_fields":        {"mapping|tables"},
-		"drop_fields":       {"fields"},
-		"map_values":        {"fields", "values"},
-		"basename_value":    {"fields"},
-		"replace_prefix":    {"fields", "prefix"},
-		"split_hashes":      {"fields", "algorithms"},
-		"add_condition":     {"value"},
-		"set_state":         {"key", "value"},
-		"set_table":         {"value"},
-		"fail":              {"message"},
-		"allow_fields":      {"allow"},
-		"prefix_fields":     {"value"},
-		"split_domain_user": {"fields"},
-	}
-	have := map[string]bool{"mapping": t.Mapping != nil, "tables": t.TableMapping != nil, "fields": len(t.Fields) > 0,
-		"values": t.ValueMap != nil, "prefix": t.Prefix != "", "algorithms": len(t.Algorithms) > 0,
-		"value": raw.Value.Kind != 0, "key": t.Key != "", "message": t.Message != "", "allow": len(t.Allow) > 0}
-	for _, req := range required[t.Type] {
-		if badKeys {
-			break // a misspelt key is the likelier cause: reported above
-		}
-		ok := false
-		for _, alt := range strings.Split(req, "|") {
-			ok = ok || have[alt]
-		}
-		if !ok {
-			errs.Addf(pos, "transformation %s needs %s", t.Type, strings.ReplaceAll(req, "|", " or "))
-		}
-	}
-	return t, errs.Err()
-}
-
-func mapping(filename string, n *yaml.Node) (*Mapping, error) {
-	var errs ast.ErrorList
+// mapping reads a field mapping: Sigma field names to a field or a list
+// of fields.
+func (d *decoder) mapping(n *yaml.Node) *Mapping {
 	if n.Kind != yaml.MappingNode {
-		errs.Addf(ast.Pos{Filename: filename, Line: n.Line, Column: n.Column}, "a field mapping must map Sigma field names to a field or a list of fields")
-		return nil, errs
+		d.errs.Addf(d.pos(n), "a field mapping must map Sigma field names to a field or a list of fields")
+		return nil
 	}
 	m := &Mapping{To: map[string][]string{}}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		l, err := stringList(v)
 		if err != nil || len(l) == 0 {
-			errs.Addf(ast.Pos{Filename: filename, Line: v.Line, Column: v.Column}, "mapping of %s must be a field name or a list of field names", k.Value)
+			d.errs.Addf(d.pos(v), "mapping of %s must be a field name or a list of field names", k.Value)
 			continue
 		}
 		if _, dup := m.To[k.Value]; !dup {
@@ -754,7 +506,7 @@ func mapping(filename string, n *yaml.Node) (*Mapping, error) {
 		}
 		m.To[k.Value] = l
 	}
-	return m, errs.Err()
+	return m
 }
 
 func stringList(n *yaml.Node) ([]string, error) {

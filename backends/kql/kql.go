@@ -444,8 +444,6 @@ func (p *printer) match(m *backends.Match) {
 		fn := map[string]string{"minute": "datetime_part(\"minute\", %s)", "hour": "hourofday(%s)", "day": "dayofmonth(%s)",
 			"week": "week_of_year(%s)", "month": "getmonth(%s)", "year": "getyear(%s)"}[v.Part]
 		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + number(v.Number.Text))
-	case *ast.QueryExpr:
-		p.b.WriteString(strings.ReplaceAll(v.Expr, "{field}", f))
 	default:
 		p.errorf(m.Item.KeyPos, "value of field %s cannot be expressed in KQL", m.Field)
 	}
@@ -453,6 +451,10 @@ func (p *printer) match(m *backends.Match) {
 
 // str writes the test of a string value.
 func (p *printer) str(f string, v *ast.String) {
+	if e, ok := p.res.Expression(v, f); ok {
+		p.b.WriteString(e)
+		return
+	}
 	if v.HasPlaceholders() {
 		var names []string
 		for _, part := range v.Parts {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 // The search command has no regular expressions and cannot compare two
@@ -58,8 +59,8 @@ func (s *search) lines() []string {
 
 // compile turns a resolved condition into a search. ors are the items
 // that the condition reaches through an OR (see orItems).
-func compile(tree backends.Node, ors map[*ast.FieldMatch]bool) (*search, error) {
-	p := &printer{names: map[string]int{}, ors: ors}
+func compile(tree backends.Node, ors map[*ast.FieldMatch]bool, res *pipeline.Result) (*search, error) {
+	p := &printer{names: map[string]int{}, ors: ors, res: res}
 	rest := p.split(tree)
 	s := &search{}
 	if !hasConditions(rest) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 // A level is a precedence level of the search command. NOT binds
@@ -31,6 +32,7 @@ type printer struct {
 	pre   []string                 // "| rex" and "| eval" commands of tests inside OR and NOT
 	names map[string]int           // how often each base name of those commands was used
 	ors   map[*ast.FieldMatch]bool // items the condition reaches through an OR
+	res   *pipeline.Result         // the rule's pipeline result (placeholder expressions)
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {
@@ -177,7 +179,9 @@ func (p *printer) match(m *backends.Match) {
 	f := quoteField(m.Field)
 	switch v := m.Value.(type) {
 	case *ast.String:
-		if p.placeholders(v) {
+		if e, ok := p.res.Expression(v, f); ok {
+			p.b.WriteString(e)
+		} else if p.placeholders(v) {
 			p.b.WriteString(f + "=" + quoteValue(v))
 		}
 	case *ast.Number:
@@ -197,8 +201,6 @@ func (p *printer) match(m *backends.Match) {
 		p.b.WriteString(f + "=" + quoteText(v.Network))
 	case *ast.Compare:
 		p.b.WriteString(f + v.Op.String() + v.Number.Text)
-	case *ast.QueryExpr:
-		p.b.WriteString(strings.ReplaceAll(v.Expr, "{field}", f))
 	case *ast.TimePart:
 		p.errorf(v.ValuePos, "the %s modifier cannot be expressed in an SPL search: the Splunk backend does not support timestamp parts", v.Part)
 	default:

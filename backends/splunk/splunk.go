@@ -111,7 +111,7 @@ func searches(res *pipeline.Result) ([]*search, error) {
 		if len(excl) > 0 {
 			x = &ast.And{OpPos: x.Pos(), X: append([]ast.Expr{&ast.Paren{LparenPos: x.Pos(), X: x}}, excl...)}
 		}
-		s, err := compile(backends.Resolve(d, x), orItems(d, x))
+		s, err := compile(backends.Resolve(d, x), orItems(d, x), res)
 		if err != nil {
 			errs.Append(err)
 			continue

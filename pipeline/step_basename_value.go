@@ -1,0 +1,44 @@
+package pipeline
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+)
+
+// BasenameValue keeps only the file name of the path values of Fields.
+type BasenameValue struct {
+	StepCommon
+	Fields []string
+}
+
+func init() {
+	register(stepType{Name: "basename_value", Help: "keep only the file name of path values",
+		Required: []string{"fields"}, New: func() Step { return new(BasenameValue) }})
+}
+
+func (s *BasenameValue) decode(d *decoder, n *yaml.Node) {
+	var raw struct {
+		Fields []string `yaml:"fields"`
+	}
+	d.decode(n, &raw)
+	s.Fields = raw.Fields
+}
+
+func (s *BasenameValue) apply(x *run) {
+	x.eachValue(&s.StepCommon, s.Fields, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
+		text, ok := ast.ValueText(v)
+		if !ok {
+			return nil
+		}
+		if i := strings.LastIndexByte(text, '\\'); i >= 0 {
+			text = text[i+1:]
+		}
+		if i := strings.LastIndexByte(text, '/'); i >= 0 {
+			text = text[i+1:]
+		}
+		return []ast.Value{ast.ParseString(v.Pos(), text)}
+	})
+}

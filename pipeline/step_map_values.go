@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+)
+
+// MapValues replaces exact values of Fields by others: a plain string or a
+// number found in Values becomes its replacements (several make an OR).
+type MapValues struct {
+	StepCommon
+	Fields []string
+	Values map[string][]string
+}
+
+func init() {
+	register(stepType{Name: "map_values", Help: "replace exact values of fields by others",
+		Required: []string{"fields", "values"}, New: func() Step { return new(MapValues) }})
+}
+
+func (s *MapValues) decode(d *decoder, n *yaml.Node) {
+	var raw struct {
+		Fields []string `yaml:"fields"`
+	}
+	d.decode(n, &raw)
+	s.Fields = raw.Fields
+	v := value(n, "values")
+	if v == nil {
+		return
+	}
+	if v.Kind != yaml.MappingNode {
+		d.errs.Addf(d.pos(v), "values must map each value to its replacement(s)")
+	}
+	s.Values = map[string][]string{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		l, err := stringList(v.Content[i+1])
+		if err != nil {
+			d.errs.Addf(d.pos(v.Content[i+1]), "%v", err)
+		}
+		s.Values[v.Content[i].Value] = l
+	}
+}
+
+func (s *MapValues) apply(x *run) {
+	x.eachValue(&s.StepCommon, s.Fields, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
+		var key string
+		cased := false
+		switch v := v.(type) {
+		case *ast.String:
+			if !v.IsPlain() {
+				return nil
+			}
+			key, cased = v.Plain(), v.Cased
+		case *ast.Number:
+			key = v.Text
+		default:
+			return nil
+		}
+		repl, ok := s.Values[key]
+		if !ok {
+			return nil
+		}
+		out := make([]ast.Value, len(repl))
+		for i, r := range repl {
+			n := ast.NewString(v.Pos(), r)
+			n.Cased = cased
+			out[i] = n
+		}
+		return out
+	})
+}

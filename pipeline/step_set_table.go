@@ -1,0 +1,25 @@
+package pipeline
+
+import "gopkg.in/yaml.v3"
+
+// SetTable sets the query table, unless one is set already.
+type SetTable struct {
+	StepCommon
+	Table string
+}
+
+func init() {
+	register(stepType{Name: "set_table", Help: "set the query table to value",
+		Required: []string{"value"}, New: func() Step { return new(SetTable) }})
+}
+
+func (s *SetTable) decode(d *decoder, n *yaml.Node) {
+	s.Table = d.scalar(n, "value")
+}
+
+func (s *SetTable) apply(x *run) {
+	if x.res.Table == "" {
+		x.res.Table = s.Table
+		s.mark(x)
+	}
+}

@@ -1,0 +1,118 @@
+package pipeline
+
+import (
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+)
+
+// SplitHashes turns the "ALGO=hash" values of Fields into one item per
+// algorithm, on the field FieldPrefix (followed by the algorithm with
+// AppendAlgorithm).
+type SplitHashes struct {
+	StepCommon
+	Fields          []string
+	Algorithms      []string
+	FieldPrefix     string
+	AppendAlgorithm bool
+}
+
+func init() {
+	register(stepType{Name: "split_hashes", Help: "split ALGO=hash values into one field per algorithm",
+		Required: []string{"fields", "algorithms"}, Optional: []string{"field_prefix", "append_algorithm"},
+		New: func() Step { return new(SplitHashes) }})
+}
+
+func (s *SplitHashes) decode(d *decoder, n *yaml.Node) {
+	var raw struct {
+		Fields          []string `yaml:"fields"`
+		Algorithms      []string `yaml:"algorithms"`
+		FieldPrefix     string   `yaml:"field_prefix"`
+		AppendAlgorithm bool     `yaml:"append_algorithm"`
+	}
+	d.decode(n, &raw)
+	s.Fields, s.Algorithms, s.FieldPrefix, s.AppendAlgorithm = raw.Fields, raw.Algorithms, raw.FieldPrefix, raw.AppendAlgorithm
+}
+
+func (s *SplitHashes) apply(x *run) {
+	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
+		if fm.Field == "" || !slices.Contains(s.Fields, fm.Field) || len(x.errs) > 0 {
+			return fm
+		}
+		return s.split(x, fm)
+	})
+}
+
+// split returns the OR of one item per algorithm that replaces fm.
+func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
+	var order []string
+	groups := map[string][]ast.Value{}
+	valid := false
+	for _, v := range fm.Values {
+		text, ok := ast.ValueText(v)
+		if !ok {
+			continue
+		}
+		algo, hash := hashAlgorithm(text, s.Algorithms)
+		if algo != "" {
+			valid = true
+		}
+		name := s.FieldPrefix
+		if s.AppendAlgorithm {
+			name += algo
+		}
+		if _, seen := groups[name]; !seen {
+			order = append(order, name)
+		}
+		groups[name] = append(groups[name], ast.ParseString(v.Pos(), hash))
+	}
+	if !valid {
+		x.errs.Addf(fm.KeyPos, "no value of %s names a known hash algorithm: expected ALGO=hash with ALGO one of %s", fm.Field, strings.Join(s.Algorithms, ", "))
+		return fm
+	}
+	s.mark(x)
+	any := &ast.AnyOf{ListPos: fm.KeyPos}
+	for _, name := range order {
+		if name == "" {
+			continue
+		}
+		n := &ast.FieldMatch{KeyPos: fm.KeyPos, Field: name, Values: groups[name]}
+		x.mapped[n] = true
+		any.Items = append(any.Items, n)
+	}
+	if len(any.Items) == 1 {
+		return any.Items[0]
+	}
+	return any
+}
+
+// hashAlgorithm splits a Hashes value: "ALGO=hash" or "ALGO|hash", or a bare
+// hash whose algorithm is told by its length.
+func hashAlgorithm(text string, valid []string) (algo, hash string) {
+	parts := strings.Split(text, "|")
+	if len(parts) == 1 {
+		parts = strings.Split(text, "=")
+	}
+	if len(parts) == 2 {
+		name := strings.ToUpper(strings.TrimLeft(parts[0], "*"))
+		if slices.Contains(valid, name) {
+			return name, parts[1]
+		}
+		return "", parts[1]
+	}
+	hash = parts[0]
+	switch len(hash) {
+	case 32:
+		return "MD5", hash
+	case 40:
+		return "SHA1", hash
+	case 64:
+		return "SHA256", hash
+	case 128:
+		return "SHA512", hash
+	}
+	return "", hash
+}
