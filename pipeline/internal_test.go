@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,6 +29,10 @@ func TestLoadErrors(t *testing.T) {
 		{"name: x\ntransformations:\n  - type: map_fields\n    mapping: {A: {B: C}}\n", `p.yml:4:18: mapping of A must be a field name or a list of field names`},
 		{"name: [x\n", `p.yml:1:1: invalid YAML: did not find expected ',' or ']'`},
 		{"name: x\ntransformations:\n  - type: map_fields\n    when: {categroy: x}\n    mapping: {A: B}\n", `p.yml:4:12: unknown key "categroy", did you mean "category"?`},
+		// The keys of a step are those of its type, not of every type.
+		{"name: x\ntransformations:\n  - type: set_table\n    value: T\n    fields: [a]\n", `p.yml:5:5: unknown key "fields"; expected one of id, type, when, value`},
+		{"name: x\ntables:\n  categroies: {a: B}\n", `p.yml:3:3: unknown key "categroies", did you mean "categories"?`},
+		{"name: x\ntransformations:\n  - type: prefix_fields\n    value: [a, b]\n", `p.yml:4:12: expected a string, not a list`},
 	}
 	for _, tt := range tests {
 		_, err := Load("p.yml", []byte(tt.src), nil)
@@ -131,5 +137,35 @@ func TestWhenScalar(t *testing.T) {
 	w := p.Steps[0].Common().When
 	if len(w.Category) != 1 || w.Category[0] != "process_creation" || len(w.Product) != 2 {
 		t.Errorf("when = %+v", w)
+	}
+}
+
+// Every step type has a help line, and the README's table of step types
+// lists it with its keys.
+func TestStepTypesDocumented(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows[name] = line
+		}
+	}
+	names, help := StepTypes()
+	for _, name := range names {
+		row, ok := rows[name]
+		if help[name] == "" || !ok {
+			t.Errorf("step type %s: help %q, README row %v", name, help[name], ok)
+			continue
+		}
+		typ := stepTypes[name]
+		for _, k := range typ.keys()[len(commonKeys):] {
+			if !strings.Contains(row, "`"+k) {
+				t.Errorf("README's row of %s lacks its key %s", name, k)
+			}
+		}
 	}
 }

@@ -249,11 +249,16 @@ func anyValue(n *yaml.Node, key string) any {
 	return out
 }
 
-// scalar returns the value of key in the mapping n as text.
+// scalar returns the value of key in the mapping n, which must be text.
 func (d *decoder) scalar(n *yaml.Node, key string) string {
-	v := anyValue(n, key)
-	if v == nil {
+	v := value(n, key)
+	switch {
+	case v == nil:
 		return ""
+	case v.Kind == yaml.SequenceNode:
+		d.errs.Add(d.pos(v), "expected a string, not a list")
+	case v.Kind == yaml.MappingNode:
+		d.errs.Add(d.pos(v), "expected a string, not a mapping")
 	}
-	return fmt.Sprint(v)
+	return v.Value
 }

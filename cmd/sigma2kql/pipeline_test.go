@@ -42,3 +42,20 @@ func TestListPipelines(t *testing.T) {
 		}
 	}
 }
+
+// A user pipeline's prefix_fields renames a correlation's group-by fields
+// as it renames the fields of the rules the correlation counts.
+func TestPrefixFieldsCorrelation(t *testing.T) {
+	pipe, rules := filepath.Join("testdata", "prefix_fields.yml"), filepath.Join("testdata", "prefix")
+	tests := []struct{ target, want string }{
+		{"kusto", "Events_CL\n| where ['Ev.EventID'] == 4624\n| extend TargetUserName = ['Ev.TargetUserName']\n" +
+			"| summarize event_count = count() by bin(TimeGenerated, 5m), TargetUserName\n| where event_count >= 3\n"},
+		{"splunk", "Ev.EventID=4624\n\n| bin _time span=5m\n| stats count as event_count by _time Ev.TargetUserName\n\n| search event_count >= 3\n"},
+	}
+	for _, tt := range tests {
+		stdout, stderr, code := runCLI([]string{"convert", "-t", tt.target, "-p", pipe, rules}, ".")
+		if code != 0 || stdout != tt.want {
+			t.Errorf("%s: exit %d\nstdout %q\nwant   %q\nstderr %s", tt.target, code, stdout, tt.want, stderr)
+		}
+	}
+}
