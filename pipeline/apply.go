@@ -115,6 +115,9 @@ func QueryTable(ps []*Pipeline, opt Options) string {
 	return ""
 }
 
+// noPipeline is the pipeline of steps that belong to none.
+var noPipeline = &Pipeline{}
+
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
@@ -123,7 +126,7 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 		applied: map[string]bool{},
 		opt:     opt,
 		check:   true,
-		p:       &Pipeline{},
+		p:       noPipeline,
 	}
 	x.rule = x.res.Rule
 	x.res.Table = QueryTable(ps, opt)

@@ -23,7 +23,9 @@ import (
 type Step interface {
 	// Common returns the keys every step has.
 	Common() *StepCommon
-	// decode reads the step's own keys from n, the step's mapping.
+	// decode reads the keys of the step that its fields' yaml tags do
+	// not: the loader decodes the step's mapping n into the step first,
+	// with type errors reported, then calls decode (see StepCommon).
 	decode(d *decoder, n *yaml.Node)
 	// apply runs the step over the rule of x.
 	apply(x *run)
@@ -45,6 +47,10 @@ type StepCommon struct {
 
 // Common returns c.
 func (c *StepCommon) Common() *StepCommon { return c }
+
+// decode does nothing: the default of steps whose keys are all read by
+// the yaml tags of their fields.
+func (c *StepCommon) decode(d *decoder, n *yaml.Node) {}
 
 // field leaves field names alone: the default of steps that change values,
 // tables or conditions.
@@ -203,6 +209,7 @@ func (d *decoder) step(n *yaml.Node) Step {
 	}
 	badKeys := len(d.errs) > before
 	s := t.New()
+	d.decode(n, s)
 	*s.Common() = StepCommon{ID: c.ID, Type: c.Type, When: c.When, Pos: pos}
 	s.decode(d, n)
 	for _, req := range t.Required {
@@ -247,18 +254,4 @@ func anyValue(n *yaml.Node, key string) any {
 	var out any
 	_ = v.Decode(&out)
 	return out
-}
-
-// scalar returns the value of key in the mapping n, which must be text.
-func (d *decoder) scalar(n *yaml.Node, key string) string {
-	v := value(n, key)
-	switch {
-	case v == nil:
-		return ""
-	case v.Kind == yaml.SequenceNode:
-		d.errs.Add(d.pos(v), "expected a string, not a list")
-	case v.Kind == yaml.MappingNode:
-		d.errs.Add(d.pos(v), "expected a string, not a mapping")
-	}
-	return v.Value
 }

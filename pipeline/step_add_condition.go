@@ -11,10 +11,10 @@ import (
 // AddCondition puts a test of Field (a keyword if empty) against Values in
 // front of every condition of the rule: "<test> and (<condition>)".
 type AddCondition struct {
-	StepCommon
-	Field  string
-	Values []string
-	Negate bool
+	StepCommon `yaml:"-"`
+	Field      string   `yaml:"field"`
+	Values     []string `yaml:"-"`
+	Negate     bool     `yaml:"negate"`
 }
 
 func init() {
@@ -23,12 +23,6 @@ func init() {
 }
 
 func (s *AddCondition) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Field  string `yaml:"field"`
-		Negate bool   `yaml:"negate"`
-	}
-	d.decode(n, &raw)
-	s.Field, s.Negate = raw.Field, raw.Negate
 	if v := value(n, "value"); v != nil {
 		s.Values, _ = stringList(v)
 	}

@@ -5,31 +5,20 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // AllowFields rejects every item whose field, or the field it refers to,
 // is not in Allow; a keyword (an item without a field) is never allowed.
 type AllowFields struct {
-	StepCommon
-	Allow   []string
-	Message string // the error; %q stands for the field
+	StepCommon `yaml:"-"`
+	Allow      []string `yaml:"allow"`
+	Message    string   `yaml:"message"` // the error; %q stands for the field
 }
 
 func init() {
 	register(stepType{Name: "allow_fields", Help: "reject every field not listed in allow",
 		Required: []string{"allow"}, Optional: []string{"message"}, New: func() Step { return new(AllowFields) }})
-}
-
-func (s *AllowFields) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Allow   []string `yaml:"allow"`
-		Message string   `yaml:"message"`
-	}
-	d.decode(n, &raw)
-	s.Allow, s.Message = raw.Allow, raw.Message
 }
 
 func (s *AllowFields) apply(x *run) {

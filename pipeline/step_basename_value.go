@@ -3,28 +3,18 @@ package pipeline
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // BasenameValue keeps only the file name of the path values of Fields.
 type BasenameValue struct {
-	StepCommon
-	Fields []string
+	StepCommon `yaml:"-"`
+	Fields     []string `yaml:"fields"`
 }
 
 func init() {
 	register(stepType{Name: "basename_value", Help: "keep only the file name of path values",
 		Required: []string{"fields"}, New: func() Step { return new(BasenameValue) }})
-}
-
-func (s *BasenameValue) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields []string `yaml:"fields"`
-	}
-	d.decode(n, &raw)
-	s.Fields = raw.Fields
 }
 
 func (s *BasenameValue) apply(x *run) {

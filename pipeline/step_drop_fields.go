@@ -3,28 +3,18 @@ package pipeline
 import (
 	"slices"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // DropFields removes the items that test one of Fields.
 type DropFields struct {
-	StepCommon
-	Fields []string
+	StepCommon `yaml:"-"`
+	Fields     []string `yaml:"fields"`
 }
 
 func init() {
 	register(stepType{Name: "drop_fields", Help: "remove the detection items of fields",
 		Required: []string{"fields"}, New: func() Step { return new(DropFields) }})
-}
-
-func (s *DropFields) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields []string `yaml:"fields"`
-	}
-	d.decode(n, &raw)
-	s.Fields = raw.Fields
 }
 
 func (s *DropFields) apply(x *run) {

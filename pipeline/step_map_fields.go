@@ -12,11 +12,11 @@ import (
 // table in TableMapping; a name mapped to several fields becomes an OR of
 // them. It renames field references and the rule's fields list too.
 type MapFields struct {
-	StepCommon
-	Mapping      *Mapping
-	TableMapping map[string]*Mapping
-	UnmappedOnly bool     // leave items that an earlier mapping produced
-	Fields       []string // only these fields, if any
+	StepCommon   `yaml:"-"`
+	Mapping      *Mapping            `yaml:"-"`
+	TableMapping map[string]*Mapping `yaml:"-"`
+	UnmappedOnly bool                `yaml:"unmapped_only"` // leave items that an earlier mapping produced
+	Fields       []string            `yaml:"fields"`        // only these fields, if any
 }
 
 func init() {
@@ -27,13 +27,10 @@ func init() {
 
 func (s *MapFields) decode(d *decoder, n *yaml.Node) {
 	var raw struct {
-		Fields       []string             `yaml:"fields"`
-		Mapping      yaml.Node            `yaml:"mapping"`
-		Tables       map[string]yaml.Node `yaml:"tables"`
-		UnmappedOnly bool                 `yaml:"unmapped_only"`
+		Mapping yaml.Node            `yaml:"mapping"`
+		Tables  map[string]yaml.Node `yaml:"tables"`
 	}
 	d.decode(n, &raw)
-	s.Fields, s.UnmappedOnly = raw.Fields, raw.UnmappedOnly
 	if raw.Mapping.Kind != 0 {
 		s.Mapping = d.mapping(&raw.Mapping)
 	}

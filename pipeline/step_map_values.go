@@ -9,9 +9,9 @@ import (
 // MapValues replaces exact values of Fields by others: a plain string or a
 // number found in Values becomes its replacements (several make an OR).
 type MapValues struct {
-	StepCommon
-	Fields []string
-	Values map[string][]string
+	StepCommon `yaml:"-"`
+	Fields     []string            `yaml:"fields"`
+	Values     map[string][]string `yaml:"-"`
 }
 
 func init() {
@@ -20,11 +20,6 @@ func init() {
 }
 
 func (s *MapValues) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields []string `yaml:"fields"`
-	}
-	d.decode(n, &raw)
-	s.Fields = raw.Fields
 	v := value(n, "values")
 	if v == nil {
 		return

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
@@ -16,25 +14,15 @@ import (
 // replaces it by "*"; "expression" leaves the value and records Expression
 // for it in the result (see Result.Expression).
 type Placeholders struct {
-	StepCommon
-	Mode       string
-	Expression string // "{name}" stands for the placeholder's name
-	Names      []string
+	StepCommon `yaml:"-"`
+	Mode       string   `yaml:"mode"`
+	Expression string   `yaml:"expression"` // "{name}" stands for the placeholder's name
+	Names      []string `yaml:"names"`
 }
 
 func init() {
 	register(stepType{Name: "placeholders", Help: "resolve %placeholders% of the expand modifier from vars",
 		Optional: []string{"mode", "expression", "names"}, New: func() Step { return new(Placeholders) }})
-}
-
-func (s *Placeholders) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Mode       string   `yaml:"mode"`
-		Expression string   `yaml:"expression"`
-		Names      []string `yaml:"names"`
-	}
-	d.decode(n, &raw)
-	s.Mode, s.Expression, s.Names = raw.Mode, raw.Expression, raw.Names
 }
 
 func (s *Placeholders) apply(x *run) {

@@ -3,31 +3,20 @@ package pipeline
 import (
 	"slices"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // PrefixFields puts Prefix in front of the field names in Fields, or of
 // every field name if Fields is empty.
 type PrefixFields struct {
-	StepCommon
-	Prefix string
-	Fields []string
+	StepCommon `yaml:"-"`
+	Prefix     string   `yaml:"value"`
+	Fields     []string `yaml:"fields"`
 }
 
 func init() {
 	register(stepType{Name: "prefix_fields", Help: "prefix every field name with value",
 		Required: []string{"value"}, Optional: []string{"fields"}, New: func() Step { return new(PrefixFields) }})
-}
-
-func (s *PrefixFields) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields []string `yaml:"fields"`
-	}
-	d.decode(n, &raw)
-	s.Fields = raw.Fields
-	s.Prefix = d.scalar(n, "value")
 }
 
 func (s *PrefixFields) apply(x *run) {

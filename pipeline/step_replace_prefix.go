@@ -3,38 +3,25 @@ package pipeline
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // ReplacePrefix replaces a case-insensitive Prefix of the values of Fields
 // by Replacement.
 type ReplacePrefix struct {
-	StepCommon
-	Fields      []string
-	Prefix      string
-	Replacement string
+	StepCommon  `yaml:"-"`
+	Fields      []string `yaml:"fields"`
+	Prefix      string   `yaml:"prefix"`
+	Replacement string   `yaml:"replacement"`
 	// ReparseText rebuilds every value from its text as the reference
 	// pipelines do (see replace).
-	ReparseText bool
+	ReparseText bool `yaml:"reparse_text"`
 }
 
 func init() {
 	register(stepType{Name: "replace_prefix", Help: "replace a case-insensitive prefix of values",
 		Required: []string{"fields", "prefix"}, Optional: []string{"replacement", "reparse_text"},
 		New: func() Step { return new(ReplacePrefix) }})
-}
-
-func (s *ReplacePrefix) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields      []string `yaml:"fields"`
-		Prefix      string   `yaml:"prefix"`
-		Replacement string   `yaml:"replacement"`
-		ReparseText bool     `yaml:"reparse_text"`
-	}
-	d.decode(n, &raw)
-	s.Fields, s.Prefix, s.Replacement, s.ReparseText = raw.Fields, raw.Prefix, raw.Replacement, raw.ReparseText
 }
 
 func (s *ReplacePrefix) apply(x *run) {

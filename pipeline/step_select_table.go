@@ -7,23 +7,19 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // SelectTable chooses the query table from the pipeline's tables section:
 // by log source category or, without one, by the event IDs the rule tests.
 type SelectTable struct {
-	StepCommon
+	StepCommon `yaml:"-"`
 }
 
 func init() {
 	register(stepType{Name: "select_table", Help: "choose the query table from the tables section",
 		New: func() Step { return new(SelectTable) }})
 }
-
-func (s *SelectTable) decode(d *decoder, n *yaml.Node) {}
 
 func (s *SelectTable) apply(x *run) {
 	if x.res.Table != "" {

@@ -4,9 +4,9 @@ import "gopkg.in/yaml.v3"
 
 // SetState stores Key: Value in the result's State, for the backend.
 type SetState struct {
-	StepCommon
-	Key   string
-	Value any // the text of a scalar, else the decoded list or mapping
+	StepCommon `yaml:"-"`
+	Key        string `yaml:"key"`
+	Value      any    `yaml:"-"` // the text of a scalar, else the decoded list or mapping
 }
 
 func init() {
@@ -15,11 +15,7 @@ func init() {
 }
 
 func (s *SetState) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Key string `yaml:"key"`
-	}
-	d.decode(n, &raw)
-	s.Key, s.Value = raw.Key, anyValue(n, "value")
+	s.Value = anyValue(n, "value")
 }
 
 func (s *SetState) apply(x *run) {

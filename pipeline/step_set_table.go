@@ -1,20 +1,14 @@
 package pipeline
 
-import "gopkg.in/yaml.v3"
-
 // SetTable sets the query table, unless one is set already.
 type SetTable struct {
-	StepCommon
-	Table string
+	StepCommon `yaml:"-"`
+	Table      string `yaml:"value"`
 }
 
 func init() {
 	register(stepType{Name: "set_table", Help: "set the query table to value",
 		Required: []string{"value"}, New: func() Step { return new(SetTable) }})
-}
-
-func (s *SetTable) decode(d *decoder, n *yaml.Node) {
-	s.Table = d.scalar(n, "value")
 }
 
 func (s *SetTable) apply(x *run) {

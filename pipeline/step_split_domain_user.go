@@ -4,34 +4,22 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // SplitDomainUser splits DOMAIN\user values of Fields into a test of the
 // user and one of the domain field (DomainFields, else DefaultDomain).
 type SplitDomainUser struct {
-	StepCommon
-	Fields        []string
-	DomainFields  map[string]string
-	DefaultDomain string
+	StepCommon    `yaml:"-"`
+	Fields        []string          `yaml:"fields"`
+	DomainFields  map[string]string `yaml:"domain_fields"`
+	DefaultDomain string            `yaml:"default_domain"`
 }
 
 func init() {
 	register(stepType{Name: "split_domain_user", Help: "split DOMAIN\\user values into user and domain fields",
 		Required: []string{"fields"}, Optional: []string{"domain_fields", "default_domain"},
 		New: func() Step { return new(SplitDomainUser) }})
-}
-
-func (s *SplitDomainUser) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields        []string          `yaml:"fields"`
-		DomainFields  map[string]string `yaml:"domain_fields"`
-		DefaultDomain string            `yaml:"default_domain"`
-	}
-	d.decode(n, &raw)
-	s.Fields, s.DomainFields, s.DefaultDomain = raw.Fields, raw.DomainFields, raw.DefaultDomain
 }
 
 // apply splits DOMAIN\user values into a user and a domain test. Like the

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
@@ -13,28 +11,17 @@ import (
 // algorithm, on the field FieldPrefix (followed by the algorithm with
 // AppendAlgorithm).
 type SplitHashes struct {
-	StepCommon
-	Fields          []string
-	Algorithms      []string
-	FieldPrefix     string
-	AppendAlgorithm bool
+	StepCommon      `yaml:"-"`
+	Fields          []string `yaml:"fields"`
+	Algorithms      []string `yaml:"algorithms"`
+	FieldPrefix     string   `yaml:"field_prefix"`
+	AppendAlgorithm bool     `yaml:"append_algorithm"`
 }
 
 func init() {
 	register(stepType{Name: "split_hashes", Help: "split ALGO=hash values into one field per algorithm",
 		Required: []string{"fields", "algorithms"}, Optional: []string{"field_prefix", "append_algorithm"},
 		New: func() Step { return new(SplitHashes) }})
-}
-
-func (s *SplitHashes) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Fields          []string `yaml:"fields"`
-		Algorithms      []string `yaml:"algorithms"`
-		FieldPrefix     string   `yaml:"field_prefix"`
-		AppendAlgorithm bool     `yaml:"append_algorithm"`
-	}
-	d.decode(n, &raw)
-	s.Fields, s.Algorithms, s.FieldPrefix, s.AppendAlgorithm = raw.Fields, raw.Algorithms, raw.FieldPrefix, raw.AppendAlgorithm
 }
 
 func (s *SplitHashes) apply(x *run) {

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"sort"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
@@ -14,25 +12,16 @@ import (
 // ValidateFields rejects fields that are not columns of the query table in
 // the pipeline's schema; a table the schema lacks is not checked.
 type ValidateFields struct {
-	StepCommon
-	Allow []string // names accepted besides the columns
+	StepCommon `yaml:"-"`
+	Allow      []string `yaml:"allow"` // names accepted besides the columns
 	// AllowMappingKeys accepts the names that a map_fields step of the
 	// pipeline maps for the table.
-	AllowMappingKeys bool
+	AllowMappingKeys bool `yaml:"allow_mapping_keys"`
 }
 
 func init() {
 	register(stepType{Name: "validate_fields", Help: "reject fields that are not columns of the table",
 		Optional: []string{"allow", "allow_mapping_keys"}, New: func() Step { return new(ValidateFields) }})
-}
-
-func (s *ValidateFields) decode(d *decoder, n *yaml.Node) {
-	var raw struct {
-		Allow            []string `yaml:"allow"`
-		AllowMappingKeys bool     `yaml:"allow_mapping_keys"`
-	}
-	d.decode(n, &raw)
-	s.Allow, s.AllowMappingKeys = raw.Allow, raw.AllowMappingKeys
 }
 
 func (s *ValidateFields) apply(x *run) {
