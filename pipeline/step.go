@@ -207,14 +207,14 @@ func (d *decoder) step(n *yaml.Node) Step {
 		// A misspelt test would silently hold for every rule.
 		d.unknownKeys(w, condKeys)
 	}
-	badKeys := len(d.errs) > before
 	s := t.New()
 	d.decode(n, s)
+	badKeys := len(d.errs) > before // misspelt keys or values of the wrong type
 	*s.Common() = StepCommon{ID: c.ID, Type: c.Type, When: c.When, Pos: pos}
 	s.decode(d, n)
 	for _, req := range t.Required {
 		if badKeys {
-			break // a misspelt key is the likelier cause: reported above
+			break // the likelier cause of a missing key: reported above
 		}
 		ok := false
 		for _, alt := range strings.Split(req, "|") {
