@@ -32,7 +32,7 @@ func FromJSON(obj map[string]any) Event {
 		sys, _ := ev["System"].(map[string]any)
 		data, hasData := ev["EventData"].(map[string]any)
 		if sys != nil || hasData {
-			w := &winEvent{all: obj, system: sys, data: data}
+			w := &winEvent{all: obj, system: sys, data: namedData(data)}
 			if ud, ok := ev["UserData"].(map[string]any); ok && data == nil {
 				// UserData holds one element whose children are the fields.
 				for _, k := range sortedKeys(ud) {
@@ -46,6 +46,36 @@ func FromJSON(obj map[string]any) Event {
 		}
 	}
 	return &flatEvent{obj: obj}
+}
+
+// namedData returns the fields of an EventData element. Converters that
+// keep the XML form write them as "Data": [{"#attributes": {"Name": n},
+// "#text": v}, ...]; those are read as n: v. Other forms are kept.
+func namedData(data map[string]any) map[string]any {
+	var items []any
+	switch d := data["Data"].(type) {
+	case []any:
+		items = d
+	case map[string]any:
+		items = []any{d}
+	default:
+		return data
+	}
+	out := make(map[string]any, len(data)+len(items))
+	for k, v := range data {
+		out[k] = v
+	}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		attrs, _ := m["#attributes"].(map[string]any)
+		name, ok := attrs["Name"].(string)
+		if !ok {
+			return data // unnamed data: the "Data" field stays as it is
+		}
+		out[name] = m["#text"]
+	}
+	delete(out, "Data")
+	return out
 }
 
 // A flatEvent is a JSON object whose keys are field names.

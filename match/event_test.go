@@ -98,3 +98,19 @@ func TestReadEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestNamedData(t *testing.T) {
+	ev := event(t, `{"Event": {"System": {"EventID": 4688}, "EventData": {"Data": [
+		{"#attributes": {"Name": "NewProcessName"}, "#text": "C:\\cmd.exe"},
+		{"#attributes": {"Name": "Empty"}}]}}}`)
+	if v, ok := ev.Field("NewProcessName"); !ok || v != "C:\\cmd.exe" {
+		t.Errorf("NewProcessName = %v, %v", v, ok)
+	}
+	if v, ok := ev.Field("Empty"); !ok || v != nil {
+		t.Errorf("Empty = %v, %v", v, ok)
+	}
+	unnamed := event(t, `{"Event": {"System": {}, "EventData": {"Data": ["a", "b"]}}}`)
+	if v, ok := unnamed.Field("Data"); !ok || len(v.([]any)) != 2 {
+		t.Errorf("unnamed Data = %v, %v", v, ok)
+	}
+}

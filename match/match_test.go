@@ -153,6 +153,7 @@ func TestCompareExistsNeq(t *testing.T) {
 		{"gte equal", sel("N|gte: 10"), `{"N": 10}`, true},
 		{"gte below", sel("N|gte: 10"), `{"N": 9}`, false},
 		{"compare on text", sel("N|gt: 10"), `{"N": "many"}`, false},
+		{"compare on Inf", sel("N|gt: 10"), `{"N": "Inf"}`, false},
 		{"compare absent", sel("N|gt: 10"), `{}`, false},
 		{"exists true", sel("F|exists: true"), `{"F": ""}`, true},
 		{"exists true absent", sel("F|exists: true"), `{"G": 1}`, false},

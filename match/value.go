@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -209,7 +210,8 @@ func number(x any) (float64, bool) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
+	// "Inf" and "NaN" are words to Sigma, not numbers.
+	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }
 
 // numberEqual compares by text, then by numeric value: "4688" and 4688
@@ -431,6 +433,9 @@ func describeScalar(x any) string {
 	}
 	if s, ok := text(x); ok {
 		return s
+	}
+	if b, err := json.Marshal(x); err == nil {
+		return "an object " + clip(string(b))
 	}
 	return fmt.Sprintf("a %T", x)
 }

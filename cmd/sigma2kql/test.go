@@ -23,6 +23,7 @@ type testOptions struct {
 	Placeholders []string
 	Paths        []string
 	Stdout       io.Writer
+	Stderr       io.Writer
 }
 
 // Verdicts of a rule test.
@@ -47,8 +48,8 @@ type ruleTest struct {
 	Reason   string
 }
 
-func newTestCmd(stdout io.Writer) *cobra.Command {
-	o := &testOptions{Stdout: stdout}
+func newTestCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &testOptions{Stdout: stdout, Stderr: stderr}
 	c := &cobra.Command{
 		Use:   "test (--events FILE_OR_DIR | --regression DIR) RULE...",
 		Short: "Test Sigma rules on recorded events",

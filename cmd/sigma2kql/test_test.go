@@ -58,6 +58,24 @@ func TestTestEvents(t *testing.T) {
 	}
 }
 
+// TestTestDocuments checks the tests of a file with several documents:
+// one per document, a correlation rejected, a filter skipped.
+func TestTestDocuments(t *testing.T) {
+	dir := t.TempDir()
+	events := writeFile(t, filepath.Join(dir, "ev.json"), `{"CommandLine": "whoami /all", "Image": "C:\\whoami.exe"}`)
+	rules := writeFile(t, filepath.Join(dir, "multi.yml"), "title: base\nid: 00000000-0000-0000-0000-00000000000a\nlogsource:\n    product: windows\ndetection:\n"+whoamiDetection+
+		"---\ntitle: many\ncorrelation:\n    type: event_count\n    rules:\n        - 00000000-0000-0000-0000-00000000000a\n    group-by:\n        - Image\n    timespan: 1h\n    condition:\n        gte: 2\n"+
+		"---\ntitle: quiet\nlogsource:\n    product: windows\nfilter:\n    rules:\n        - 00000000-0000-0000-0000-00000000000a\n    selection:\n        User: x\n    condition: not selection\n")
+	out, _, code := runCLI([]string{"test", "--events", events, rules}, ".")
+	want := "PASS " + events + " [base] (" + rules + ")\n" +
+		"FAIL " + events + " [many] (" + rules + "): " + rules + ":11:1: correlation rules are not evaluated yet\n" +
+		"SKIP " + events + " [quiet] (" + rules + "): a Sigma filter is not a rule to test\n" +
+		"1 passed, 1 failed, 1 skipped\n"
+	if out != want || code != 1 {
+		t.Errorf("exit %d, output:\n%s\nwant:\n%s", code, out, want)
+	}
+}
+
 func TestTestRuleErrors(t *testing.T) {
 	dir := t.TempDir()
 	events := writeFile(t, filepath.Join(dir, "ev.json"), `{"CommandLine": "x", "Computer": "xyz"}`)
@@ -123,6 +141,7 @@ func TestTestRegression(t *testing.T) {
 	idRule := "    selection:\n        CommandLine|contains: '/all'\n    condition: selection\n"
 	writeFile(t, filepath.Join(rules, "windows", "by_path.yml"), "title: a\nid: 00000000-0000-0000-0000-00000000000a\nlogsource:\n    product: windows\ndetection:\n"+whoamiDetection)
 	writeFile(t, filepath.Join(rules, "moved", "renamed.yml"), "title: b\nid: 00000000-0000-0000-0000-00000000000b\nlogsource:\n    product: windows\ndetection:\n"+idRule)
+	writeFile(t, filepath.Join(rules, "moved", "nothing", "other.yml"), "title: o\nlogsource:\n    product: windows\ndetection:\n"+idRule)
 	writeFile(t, filepath.Join(rules, "corr.yml"), "title: c\nid: 00000000-0000-0000-0000-00000000000c\ncorrelation:\n    type: event_count\n    rules:\n        - 00000000-0000-0000-0000-00000000000a\n    group-by:\n        - Computer\n    timespan: 1h\n    condition:\n        gte: 2\n")
 	regressionDir(t, reg, "rules/windows/by_path", "00000000-0000-0000-0000-00000000000a", "1", ev)
 	regressionDir(t, reg, "rules/windows/by_id", "00000000-0000-0000-0000-00000000000b", "", ev+ev)
@@ -163,9 +182,9 @@ func TestTestRegression(t *testing.T) {
 	}
 
 	// Nothing ran: a failure for CI, not a success.
-	_, _, code = runCLI([]string{"test", "--regression", reg, filepath.Join(rules, "corr.yml")}, ".")
-	if code != 1 {
-		t.Errorf("no test ran: exit %d, want 1", code)
+	_, errOut, code := runCLI([]string{"test", "--regression", reg, filepath.Join(rules, "moved", "nothing")}, ".")
+	if code != 1 || !strings.Contains(errOut, "no test ran") {
+		t.Errorf("no test ran: exit %d, %q; want 1 and a message", code, errOut)
 	}
 }
 

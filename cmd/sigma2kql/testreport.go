@@ -77,6 +77,9 @@ func reportTests(o *testOptions, tests []*ruleTest) error {
 			return err
 		}
 	}
+	if s.Passed == 0 && s.Failed == 0 {
+		fmt.Fprintln(o.Stderr, "sigma2kql: no test ran: every test was skipped")
+	}
 	if s.Failed > 0 || s.Passed == 0 {
 		return errFailed
 	}

@@ -253,6 +253,10 @@ func eventTests(events string, noMatch bool, rules *ruleSet) ([]*ruleTest, error
 		for _, d := range docs {
 			for _, ef := range files {
 				t := &ruleTest{Name: ef, RuleFile: rf, Rule: d, RuleErr: p.err, Events: ef, Count: -1, NoMatch: noMatch}
+				if len(docs) > 1 {
+					// Several documents of one file: say which.
+					t.Name += fmt.Sprintf(" [%s]", docMeta(d).Title)
+				}
 				if _, isFilter := d.(*ast.Filter); isFilter {
 					t.Skip = "a Sigma filter is not a rule to test"
 				}
