@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // An Event is what a rule is evaluated against: a set of named fields.
@@ -26,7 +27,9 @@ type Event interface {
 // the System ones, where EventID may be an object with "#text" and an
 // attribute of a System element is named element_attribute
 // (Provider_Name, Execution_ProcessID). Any other object is a flat event
-// whose nested objects are reached with dotted names ("a.b").
+// whose nested objects are reached with dotted names ("a.b"). The event
+// keeps obj, which must not change afterwards; it is safe for concurrent
+// use.
 func FromJSON(obj map[string]any) Event {
 	if ev, ok := obj["Event"].(map[string]any); ok && len(obj) == 1 {
 		sys, _ := ev["System"].(map[string]any)
@@ -81,17 +84,24 @@ func namedData(data map[string]any) map[string]any {
 // A flatEvent is a JSON object whose keys are field names.
 type flatEvent struct {
 	obj    map[string]any
-	values []any
+	values lazyValues
+}
+
+// lazyValues computes the values of an event once, on first use, safely
+// for concurrent callers.
+type lazyValues struct {
+	once sync.Once
+	v    []any
+}
+
+func (l *lazyValues) get(root any) []any {
+	l.once.Do(func() { l.v = leaves(root, []any{}) })
+	return l.v
 }
 
 func (e *flatEvent) Field(name string) (any, bool) { return lookup(e.obj, name) }
 
-func (e *flatEvent) Values() []any {
-	if e.values == nil {
-		e.values = leaves(e.obj, []any{})
-	}
-	return e.values
-}
+func (e *flatEvent) Values() []any { return e.values.get(e.obj) }
 
 // lookup finds name as a key of obj, or as a path of nested objects
 // ("a.b.c"), trying the shorter prefixes first; a key may hold dots.
@@ -117,7 +127,7 @@ type winEvent struct {
 	all    map[string]any
 	system map[string]any
 	data   map[string]any
-	values []any
+	values lazyValues
 }
 
 func (e *winEvent) Field(name string) (any, bool) {
@@ -150,12 +160,7 @@ func nextUnderscore(s string, i int) int {
 	return i + 1 + j
 }
 
-func (e *winEvent) Values() []any {
-	if e.values == nil {
-		e.values = leaves(e.all, []any{})
-	}
-	return e.values
-}
+func (e *winEvent) Values() []any { return e.values.get(e.all) }
 
 // unwrap returns the text of an XML element with attributes ({"#text": v,
 // "#attributes": {...}}); other values are returned as they are.

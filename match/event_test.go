@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 const winEventJSON = `{"Event": {"#attributes": {"xmlns": "x"},
@@ -112,5 +114,32 @@ func TestNamedData(t *testing.T) {
 	unnamed := event(t, `{"Event": {"System": {}, "EventData": {"Data": ["a", "b"]}}}`)
 	if v, ok := unnamed.Field("Data"); !ok || len(v.([]any)) != 2 {
 		t.Errorf("unnamed Data = %v, %v", v, ok)
+	}
+}
+
+// TestConcurrent evaluates rules on one event from several goroutines: run
+// with -race, it checks that events and the regular expression cache are
+// safe to share.
+func TestConcurrent(t *testing.T) {
+	ev := event(t, winEventJSON)
+	rules := []*ast.Rule{
+		parseRule(t, "keywords:\n    - 'whoami'\ncondition: keywords"),
+		parseRule(t, sel("CommandLine|re: '^who'")),
+	}
+	done := make(chan bool)
+	for i := 0; i < 8; i++ {
+		go func() {
+			ok := true
+			for _, r := range rules {
+				res, err := Rule(r, ev)
+				ok = ok && err == nil && res.Matched
+			}
+			done <- ok
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if !<-done {
+			t.Error("a concurrent evaluation did not match")
+		}
 	}
 }

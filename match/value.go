@@ -195,6 +195,8 @@ func text(x any) (string, bool) {
 		return strconv.FormatUint(uint64(x), 10), true
 	case bool:
 		return strconv.FormatBool(x), true
+	case int8, int16, uint, uint8, uint16:
+		return fmt.Sprint(x), true
 	}
 	return "", false
 }

@@ -147,6 +147,9 @@ func TestTestRegression(t *testing.T) {
 	regressionDir(t, reg, "rules/windows/by_id", "00000000-0000-0000-0000-00000000000b", "", ev+ev)
 	regressionDir(t, reg, "rules/windows/too_many", "00000000-0000-0000-0000-00000000000b", "1", ev+"\n"+ev)
 	regressionDir(t, reg, "rules/windows/corr", "00000000-0000-0000-0000-00000000000c", "1", ev)
+	// At the test's path, under another id: found by path.
+	writeFile(t, filepath.Join(rules, "windows", "new_id.yml"), "title: n\nid: 00000000-0000-0000-0000-0000000000dd\nlogsource:\n    product: windows\ndetection:\n"+idRule)
+	regressionDir(t, reg, "rules/windows/new_id", "00000000-0000-0000-0000-0000000000ee", "", ev)
 	regressionDir(t, reg, "rules/windows/elsewhere", "00000000-0000-0000-0000-0000000000ff", "1", ev)
 
 	report := filepath.Join(dir, "report.json")
@@ -156,8 +159,9 @@ func TestTestRegression(t *testing.T) {
 		"PASS rules/windows/by_path (" + filepath.Join(rules, "windows", "by_path.yml") + ")",
 		"FAIL rules/windows/corr (" + filepath.Join(rules, "corr.yml") + "): " + filepath.Join(rules, "corr.yml") + ":1:1: correlation rules are not evaluated yet",
 		"SKIP rules/windows/elsewhere: rule 00000000-0000-0000-0000-0000000000ff (windows/elsewhere.yml) is not among the given rules",
+		"PASS rules/windows/new_id (" + filepath.Join(rules, "windows", "new_id.yml") + ")",
 		"FAIL rules/windows/too_many (" + filepath.Join(rules, "moved", "renamed.yml") + "): matched 2 of 2 events, expected 1: events 1, 2",
-		"2 passed, 2 failed, 1 skipped",
+		"3 passed, 2 failed, 1 skipped",
 	}
 	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") || code != 1 {
 		t.Errorf("exit %d, output:\n%s\nwant:\n%s", code, out, strings.Join(want, "\n"))
@@ -167,17 +171,17 @@ func TestTestRegression(t *testing.T) {
 	if err != nil || json.Unmarshal(data, &rep) != nil {
 		t.Fatalf("report: %v\n%s", err, data)
 	}
-	if rep.Summary != (testSummary{Tests: 5, Passed: 2, Failed: 2, Skipped: 1}) || rep.Tests[0].ID != "00000000-0000-0000-0000-00000000000b" || rep.Tests[4].Status != "fail" {
+	if rep.Summary != (testSummary{Tests: 6, Passed: 3, Failed: 2, Skipped: 1}) || rep.Tests[0].ID != "00000000-0000-0000-0000-00000000000b" || rep.Tests[5].Status != "fail" {
 		t.Errorf("report: %+v", rep)
 	}
 
 	out, _, code = runCLI([]string{"test", "--regression", reg, "--match-count", "at-least", "--report", report, "--report-format", "junit", filepath.Join(rules, "moved")}, ".")
-	if !strings.HasSuffix(out, "\n2 passed, 0 failed, 3 skipped\n") || code != 0 {
+	if !strings.HasSuffix(out, "\n2 passed, 0 failed, 4 skipped\n") || code != 0 {
 		t.Errorf("at-least: exit %d, %s", code, out)
 	}
 	var suites junitSuites
 	data, _ = os.ReadFile(report)
-	if err := xml.Unmarshal(data, &suites); err != nil || suites.Tests != 5 || suites.Suites[0].Skipped != 3 || suites.Failures != 0 {
+	if err := xml.Unmarshal(data, &suites); err != nil || suites.Tests != 6 || suites.Suites[0].Skipped != 4 || suites.Failures != 0 {
 		t.Errorf("junit report: %v\n%s", err, data)
 	}
 
