@@ -61,7 +61,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"convert", "-t", "kusto", "--frobnicate", rule}, "unknown flag"},
 		{[]string{"convert", "-t", "kusto"}, "no rules to convert: give rule files or directories"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of`},
-		{[]string{"conver", rule}, `unknown command "conver": expected one of completion, convert, list, version; did you mean "convert"?` + "\nRun 'sigma2kql --help' for usage.\n"},
+		{[]string{"conver", rule}, `unknown command "conver": expected one of completion, convert, list, test, version; did you mean "convert"?` + "\nRun 'sigma2kql --help' for usage.\n"},
 		{[]string{"list", "things"}, `cannot list "things"`},
 		{[]string{"list"}, "list needs one of targets, pipelines or formats"},
 		{[]string{"convert", "--nope", rule}, "unknown flag: --nope\nRun 'sigma2kql convert --help' for usage.\n"},

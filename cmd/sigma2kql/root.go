@@ -152,6 +152,7 @@ Monitor, and SPL for Splunk.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err.Error()} })
 	root.AddCommand(newConvertCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newTestCmd(stdout, stderr))
 	return root
 }
 
