@@ -11,9 +11,9 @@
 // contains them.
 //
 // Features the evaluator cannot decide are reported as errors, never as a
-// silent non-match: correlation rules, placeholders without values, values a
-// pipeline replaced by query expressions, and regular expressions that the
-// Go engine cannot run (look-around, back references).
+// silent non-match: correlation rules, placeholders without values, and
+// regular expressions that the Go engine cannot run (look-around, back
+// references).
 //
 // The package is deterministic and holds no state besides a cache of
 // compiled regular expressions.

@@ -97,8 +97,6 @@ func (e *evaluator) scalar(val ast.Value, x any) (bool, error) {
 		return e.fieldRef(val, x), nil
 	case *ast.Expansion, *ast.Exists:
 		return e.value(val, x, true)
-	case *ast.QueryExpr:
-		return false, ast.Errorf(val.Pos(), "a processing pipeline replaced this value by the query expression %q, which only the target can evaluate: test the rule without that pipeline", val.Expr)
 	}
 	return false, ast.Errorf(val.Pos(), "the evaluator does not know this kind of value (%T)", val)
 }
@@ -398,8 +396,6 @@ func describe(v ast.Value) string {
 			return "nothing"
 		}
 		return fmt.Sprintf("%s (one of %d spellings)", describe(v.Values[0]), len(v.Values))
-	case *ast.QueryExpr:
-		return "query expression " + strconv.Quote(clip(v.Expr))
 	}
 	return "value"
 }

@@ -67,9 +67,9 @@ With --regression, DIR holds tests in SigmaHQ's regression layout: folders
 with an info.yml naming the rule (rule_metadata id) and its events
 (<uuid>.json); the rule is looked up among the given rule files by the
 folder's path, then by id. A test passes when the rule matches match_count
-events of the file, or at least one when match_count is absent. A test
-whose rule is not among the given rules is skipped, and said so. With
---match-count at-least, match_count is a minimum.
+events of the file or more (with --match-count exact, exactly that many),
+or at least one when match_count is absent. A test whose rule is not among
+the given rules is skipped, and said so.
 
 Exit status: 0 when every test ran passed, 1 when one failed or none ran,
 2 on usage errors.`,
@@ -85,7 +85,7 @@ Exit status: 0 when every test ran passed, 1 when one failed or none ran,
 	f.StringVar(&o.Events, "events", "", "JSON events file, or directory of .json and .jsonl files, to run every rule on")
 	f.StringVar(&o.Regression, "regression", "", "directory of tests in SigmaHQ's regression layout (info.yml and <uuid>.json per rule)")
 	f.StringVar(&o.Expect, "expect", "match", "with --events: match (each rule matches an event of each file) or nomatch (no event)")
-	f.StringVar(&o.MatchCount, "match-count", "exact", "with --regression: exact (match_count events must match, no more) or at-least (match_count is a minimum)")
+	f.StringVar(&o.MatchCount, "match-count", "at-least", "with --regression: at-least (match_count is a minimum: the test asks whether the rule detects its events) or exact (match_count events must match, no more)")
 	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
 	f.StringVar(&o.Report, "report", "", "write a report of the tests to this file")
 	f.StringVar(&o.ReportFormat, "report-format", "json", "format of --report: json or junit")
@@ -202,8 +202,11 @@ func (t *ruleTest) judge(n int, matched []int, miss string) {
 		t.Verdict = verdictPass
 	case t.Count < 0 && len(matched) == 0:
 		t.Reason = fmt.Sprintf("matched none of %s; %s", events(n), miss)
-	case t.Count < 0 || len(matched) == t.Count || t.AtLeast && len(matched) > t.Count:
+	case t.Count < 0 || len(matched) == t.Count:
 		t.Verdict = verdictPass
+	case t.AtLeast && len(matched) > t.Count:
+		t.Verdict = verdictPass
+		t.Reason = fmt.Sprintf("matched %d of %s; match_count %d is taken as a minimum (--match-count exact to require it)", len(matched), events(n), t.Count)
 	case len(matched) < t.Count:
 		t.Reason = fmt.Sprintf("matched %d of %s, expected %d; %s", len(matched), events(n), t.Count, miss)
 	default:
