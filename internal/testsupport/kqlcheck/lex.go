@@ -115,3 +115,15 @@ func literal(s string, i int) (string, int, error) {
 	}
 	return "", 0, fmt.Errorf("offset %d: string literal not closed", i)
 }
+
+// DecodeLiteral decodes the quoted string literal that starts at query[i]
+// (a double or single quote) as Literals does, and returns its value and
+// its length in bytes, quotes included. The KQL evaluator of the tests
+// (internal/testsupport/kqleval) reads literals with it, so that both
+// readers agree on the escapes.
+func DecodeLiteral(query string, i int) (value string, n int, err error) {
+	if i >= len(query) || (query[i] != '"' && query[i] != '\'') {
+		return "", 0, fmt.Errorf("offset %d: not the start of a string literal", i)
+	}
+	return literal(query, i)
+}
