@@ -1,0 +1,89 @@
+package rowmodel
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func event(t *testing.T, channel string, id int, data string) WindowsEvent {
+	t.Helper()
+	src := `{"Event": {"System": {"Channel": "` + channel + `", "EventID": ` + strconv.Itoa(id) + `, "Computer": "host", "TimeCreated": {"#attributes": {"SystemTime": "2026-03-11T05:55:53.550235Z"}}}, "EventData": ` + data + `}}`
+	evs, err := ReadEvents(strings.NewReader(src + "\n" + src))
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("ReadEvents: %v (%d events)", err, len(evs))
+	}
+	return evs[0]
+}
+
+// only returns the row's values named in want.
+func only(v map[string]any, want map[string]any) map[string]any {
+	out := map[string]any{}
+	for k := range want {
+		out[k] = v[k]
+	}
+	return out
+}
+
+func TestDefenderRows(t *testing.T) {
+	cases := []struct {
+		name    string
+		channel string
+		id      int
+		data    string
+		table   string
+		want    map[string]any
+	}{
+		{"process", sysmon, 1, `{"Image": "C:\\Windows\\System32\\curl.exe", "CommandLine": "curl x", "User": "DOM\\bob", "ProcessId": 6400, "LogonId": "0x3144c",
+			"Hashes": "MD5=DBB2,SHA256=8955,IMPHASH=2134", "ParentImage": "C:\\Windows\\System32\\cmd.exe", "ParentCommandLine": "cmd", "ParentUser": "DOM\\bob", "OriginalFileName": "curl.exe"}`,
+			"DeviceProcessEvents", map[string]any{"FolderPath": `C:\Windows\System32\curl.exe`, "FileName": "curl.exe", "ProcessCommandLine": "curl x",
+				"AccountDomain": "DOM", "AccountName": "bob", "ProcessId": int64(6400), "LogonId": int64(0x3144c), "MD5": "dbb2", "SHA256": "8955", "SHA1": nil,
+				"InitiatingProcessFileName": "cmd.exe", "InitiatingProcessCommandLine": "cmd", "ProcessVersionInfoOriginalFileName": "curl.exe", "ActionType": "ProcessCreated"}},
+		{"dword", sysmon, 13, `{"EventType": "SetValue", "TargetObject": "HKLM\\System\\CurrentControlSet\\Services\\x\\Start", "Details": "DWORD (0x00001189)", "Image": "C:\\r.exe"}`,
+			"DeviceRegistryEvents", map[string]any{"ActionType": "RegistryValueSet", "RegistryKey": `HKEY_LOCAL_MACHINE\System\ControlSet001\Services\x`,
+				"RegistryValueName": "Start", "RegistryValueData": "4489", "RegistryValueType": "Dword", "InitiatingProcessFileName": "r.exe"}},
+		{"qword", sysmon, 13, `{"EventType": "SetValue", "TargetObject": "HKU\\S-1-5-21-1\\Software\\v", "Details": "QWORD (0x00000001-0x00000002)"}`,
+			"DeviceRegistryEvents", map[string]any{"RegistryKey": `HKEY_CURRENT_USER\S-1-5-21-1\Software`, "RegistryValueName": "v", "RegistryValueData": "4294967298"}},
+		{"default value", sysmon, 13, `{"EventType": "SetValue", "TargetObject": "HKLM\\SOFTWARE\\Classes\\x\\(Default)", "Details": "(Empty)"}`,
+			"DeviceRegistryEvents", map[string]any{"RegistryKey": `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\x`, "RegistryValueName": "", "RegistryValueData": ""}},
+		{"key deleted", sysmon, 12, `{"EventType": "DeleteKey", "TargetObject": "HKLM\\SOFTWARE\\x"}`,
+			"DeviceRegistryEvents", map[string]any{"ActionType": "RegistryKeyDeleted", "RegistryKey": `HKEY_LOCAL_MACHINE\SOFTWARE\x`, "RegistryValueName": nil}},
+		{"inbound", sysmon, 3, `{"Initiated": "false", "Protocol": "tcp", "SourceIp": "10.0.0.5", "SourcePort": 52000, "DestinationIp": "10.0.0.10", "DestinationPort": 3389}`,
+			"DeviceNetworkEvents", map[string]any{"ActionType": "InboundConnectionAccepted", "Protocol": "Tcp", "RemoteIP": "10.0.0.5", "LocalPort": int64(3389)}},
+		{"outbound", sysmon, 3, `{"Initiated": "true", "SourceIp": "10.0.0.10", "DestinationIp": "1.2.3.4", "DestinationPort": 443, "DestinationHostname": "x.example"}`,
+			"DeviceNetworkEvents", map[string]any{"ActionType": "ConnectionSuccess", "RemoteIP": "1.2.3.4", "RemotePort": int64(443), "RemoteUrl": "x.example"}},
+		{"pipe", sysmon, 17, `{"PipeName": "\\evil", "Image": "C:\\p.exe"}`,
+			"DeviceEvents", map[string]any{"ActionType": "NamedPipeEvent", "AdditionalFields": `{"FileOperation":"File created","PipeName":"\\Device\\NamedPipe\\evil"}`}},
+		{"logon", security, 4624, `{"TargetUserName": "bob", "TargetDomainName": "DOM", "LogonType": "10", "IpAddress": "1.2.3.4", "IpPort": "0", "WorkstationName": "-"}`,
+			"DeviceLogonEvents", map[string]any{"ActionType": "LogonSuccess", "AccountName": "bob", "LogonType": "RemoteInteractive", "RemoteIP": "1.2.3.4", "RemoteDeviceName": nil}},
+	}
+	for _, c := range cases {
+		rows, none := Defender{}.Rows(event(t, c.channel, c.id, c.data))
+		if len(rows) != 1 {
+			t.Errorf("%s: %d rows (%s)", c.name, len(rows), none)
+			continue
+		}
+		if rows[0].Table != c.table {
+			t.Errorf("%s: table %s, want %s", c.name, rows[0].Table, c.table)
+		}
+		if d := cmp.Diff(c.want, only(rows[0].Values, c.want)); d != "" {
+			t.Errorf("%s: (-want +got)\n%s", c.name, d)
+		}
+	}
+}
+
+func TestDefenderRecordsNothing(t *testing.T) {
+	for _, ev := range []WindowsEvent{
+		{Channel: "Microsoft-Windows-PowerShell/Operational", EventID: 4104},
+		{Channel: "System", EventID: 7045},
+		{Channel: sysmon, EventID: 5},
+		{Channel: sysmon, EventID: 12, Data: map[string]any{"EventType": "Frob"}},
+	} {
+		rows, none := Defender{}.Rows(ev)
+		if len(rows) != 0 || none == "" {
+			t.Errorf("%s %d: %d rows, reason %q; want none with a reason", ev.Channel, ev.EventID, len(rows), none)
+		}
+	}
+}
