@@ -202,8 +202,8 @@ func (ev *evaluator) union(e *Union) (*table, error) {
 
 // tabOps are the tabular operators: one parse function each.
 var tabOps = map[string]func(p *parser) TabOp{
-	"where":   func(p *parser) TabOp { return &whereOp{Pred: p.expr()} },
-	"filter":  func(p *parser) TabOp { return &whereOp{Pred: p.expr()} },
+	"where":   func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
+	"filter":  func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
 	"extend":  func(p *parser) TabOp { return &extendOp{Items: p.assigns("extend")} },
 	"project": func(p *parser) TabOp { return &projectOp{Items: p.assigns("project")} },
 }

@@ -1,0 +1,176 @@
+package regression
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/rowmodel"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/<pipeline>.known-failing.txt from this run (review the diff: every line is a rule whose query misses its event)")
+
+// Every rule of the regression suite that converts must fire on the rows
+// its events leave in the target, for every pipeline with a row model.
+// The rules known not to fire yet are listed, with the reason, in
+// testdata/<pipeline>.known-failing.txt; the test fails when an unlisted
+// rule does not fire or a listed one fires (the list is stale).
+func TestRegression(t *testing.T) {
+	shared, ok := SharedDir()
+	if !ok {
+		t.Skipf("%s is absent: the regression events, the corpus and the table schemas are there", shared)
+	}
+	tests, err := Load(filepath.Join(shared, "conformance", "regression"), filepath.Join(shared, "conformance", "corpus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rowmodel.Pipelines() {
+		t.Run(p, func(t *testing.T) { runPipeline(t, p, shared, tests) })
+	}
+}
+
+func knownFile(pipeline string) string {
+	return filepath.Join("testdata", pipeline+".known-failing.txt")
+}
+
+func runPipeline(t *testing.T, pipeline, shared string, tests []Test) {
+	h, err := New(pipeline, shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := ReadKnown(knownFile(pipeline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s summary
+	for i := range tests {
+		s.add(h.Run(&tests[i]))
+	}
+	s.log(t)
+	if *update {
+		if err := writeKnown(knownFile(pipeline), s.missed); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	s.check(t, known, knownFile(pipeline))
+}
+
+// A summary gathers the outcomes of a run.
+type summary struct {
+	total, converted int
+	fired            []Outcome
+	missed           []Outcome // converted, did not fire
+	unconverted      []Outcome
+	noRow            map[string]int
+}
+
+func (s *summary) add(o Outcome) {
+	s.total++
+	if s.noRow == nil {
+		s.noRow = map[string]int{}
+	}
+	for _, r := range o.NoRow {
+		s.noRow[r]++
+	}
+	switch {
+	case !o.Converted():
+		s.unconverted = append(s.unconverted, o)
+	case o.Fired > 0:
+		s.converted++
+		s.fired = append(s.fired, o)
+	default:
+		s.converted++
+		s.missed = append(s.missed, o)
+	}
+}
+
+func (s *summary) log(t *testing.T) {
+	t.Logf("%d tests; %d convert, %d fire, %d do not fire; %d do not convert", s.total, s.converted, len(s.fired), len(s.missed), len(s.unconverted))
+	for _, o := range s.missed {
+		t.Logf("not fired: %s: %s", o.Test.RulePath, o.Why)
+	}
+	for _, o := range s.unconverted {
+		t.Logf("not converted: %s: %s", o.Test.RulePath, firstLine(o.ConvertErr.Error()))
+	}
+	for _, o := range s.fired {
+		if o.Test.MatchCount > 0 && o.Fired != o.Test.MatchCount {
+			t.Logf("count: %s: the query outputs %d rows, the Sigma rule matches %d events", o.Test.RulePath, o.Fired, o.Test.MatchCount)
+		}
+	}
+	var reasons []string
+	for r, n := range s.noRow {
+		reasons = append(reasons, fmt.Sprintf("%d tests: %s", n, r))
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		t.Logf("events without a row: %s", r)
+	}
+}
+
+// check compares the run with the list of known failures.
+func (s *summary) check(t *testing.T, known Known, file string) {
+	seen := map[string]bool{}
+	for _, o := range s.missed {
+		seen[o.Test.RulePath] = true
+		if _, ok := known[o.Test.RulePath]; !ok {
+			t.Errorf("%s does not fire on its events (%s):\n  why: %s\n  rows: %v\n  query:\n%s\n  (fix the conversion, or list it in %s with the reason)",
+				o.Test.RulePath, o.Test.Name, o.Why, o.Rows, indent(strings.Join(o.Queries, "\n\n")), file)
+		}
+	}
+	for _, o := range s.fired {
+		seen[o.Test.RulePath] = true
+		if _, ok := known[o.Test.RulePath]; ok {
+			t.Errorf("%s fires now: remove it from %s", o.Test.RulePath, file)
+		}
+	}
+	for _, o := range s.unconverted {
+		seen[o.Test.RulePath] = true
+		if _, ok := known[o.Test.RulePath]; ok {
+			t.Errorf("%s no longer converts (%s): remove it from %s", o.Test.RulePath, firstLine(o.ConvertErr.Error()), file)
+		}
+	}
+	for p := range known {
+		if !seen[p] {
+			t.Errorf("%s is listed in %s but is no regression test's rule", p, file)
+		}
+	}
+}
+
+func writeKnown(file string, missed []Outcome) error {
+	var b strings.Builder
+	b.WriteString("# Regression rules whose query does not fire on the rows their events leave in the target.\n")
+	b.WriteString("# One line each: rule path under the corpus, a tab, why (the first conjuncts that keep the rows out).\n")
+	b.WriteString("# Written by go test ./internal/testsupport/regression -update; shrink it by fixing conversions.\n")
+	for _, o := range missed {
+		fmt.Fprintf(&b, "%s\t%s\n", o.Test.RulePath, oneLine(o.Why))
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o644)
+}
+
+// maxReason bounds a reason in the list.
+const maxReason = 240
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxReason {
+		s = string(r[:maxReason]) + "..."
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
