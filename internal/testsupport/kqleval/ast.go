@@ -16,6 +16,11 @@ type (
 		Name string
 		Off  int
 	}
+	// AnyColumn is * on the left of a string operator: the predicate
+	// holds when it holds for any column ("where * has x").
+	AnyColumn struct {
+		Off int
+	}
 	// Lit is a literal value.
 	Lit struct {
 		Val Value
@@ -63,23 +68,25 @@ type (
 	}
 )
 
-func (e *Ident) offset() int  { return e.Off }
-func (e *Lit) offset() int    { return e.Off }
-func (e *Binary) offset() int { return e.Off }
-func (e *ListOp) offset() int { return e.Off }
-func (e *Call) offset() int   { return e.Off }
-func (e *Member) offset() int { return e.Off }
-func (e *Pipe) offset() int   { return e.Off }
-func (e *Union) offset() int  { return e.Off }
+func (e *Ident) offset() int     { return e.Off }
+func (e *Lit) offset() int       { return e.Off }
+func (e *AnyColumn) offset() int { return e.Off }
+func (e *Binary) offset() int    { return e.Off }
+func (e *ListOp) offset() int    { return e.Off }
+func (e *Call) offset() int      { return e.Off }
+func (e *Member) offset() int    { return e.Off }
+func (e *Pipe) offset() int      { return e.Off }
+func (e *Union) offset() int     { return e.Off }
 
-func (*Ident) expr()  {}
-func (*Lit) expr()    {}
-func (*Binary) expr() {}
-func (*ListOp) expr() {}
-func (*Call) expr()   {}
-func (*Member) expr() {}
-func (*Pipe) expr()   {}
-func (*Union) expr()  {}
+func (*Ident) expr()     {}
+func (*Lit) expr()       {}
+func (*AnyColumn) expr() {}
+func (*Binary) expr()    {}
+func (*ListOp) expr()    {}
+func (*Call) expr()      {}
+func (*Member) expr()    {}
+func (*Pipe) expr()      {}
+func (*Union) expr()     {}
 
 // A TabOp is a tabular operator after a '|': where, extend, project...
 // Each kind is one entry of tabOps (parse.go) and one type with its

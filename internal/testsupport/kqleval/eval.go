@@ -3,6 +3,7 @@ package kqleval
 import (
 	"fmt"
 	"regexp"
+	"sort"
 )
 
 // An evaluator runs one query on given rows.
@@ -90,6 +91,8 @@ func (ev *evaluator) eval(e Expr, row Row) (Value, error) {
 	switch e := e.(type) {
 	case *Lit:
 		return e.Val, nil
+	case *AnyColumn:
+		return nil, ev.errAt(e, "* (any column) is only supported on the left of a string operator")
 	case *Ident:
 		if v, ok := row[e.Name]; ok {
 			return v, nil
@@ -113,6 +116,14 @@ func (ev *evaluator) eval(e Expr, row Row) (Value, error) {
 func (ev *evaluator) binary(e *Binary, row Row) (Value, error) {
 	if e.Op == "and" || e.Op == "or" {
 		return ev.logical(e, row)
+	}
+	if _, ok := e.L.(*AnyColumn); ok {
+		if fn, _ := stringOp(e.Op); fn == nil && e.Op != "matches regex" {
+			return nil, ev.errAt(e, "* %s: only string operators take * (any column)", e.Op)
+		}
+		return ev.anyColumn(row, func(v Value) (Value, error) {
+			return ev.binary(&Binary{Op: e.Op, L: &Lit{Val: v, Off: e.L.offset()}, R: e.R, Off: e.Off}, row)
+		})
 	}
 	l, err := ev.eval(e.L, row)
 	if err != nil {
@@ -241,7 +252,29 @@ func (ev *evaluator) arith(e *Binary, l, r Value) (Value, error) {
 	return nil, ev.errAt(e, "%% on reals: not supported by the evaluator")
 }
 
+// anyColumn is true when test is true for the value of any column of the
+// row (in column order, so that errors are deterministic).
+func (ev *evaluator) anyColumn(row Row, test func(v Value) (Value, error)) (Value, error) {
+	names := make([]string, 0, len(row))
+	for c := range row {
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	for _, c := range names {
+		v, err := test(row[c])
+		if err != nil || v == true {
+			return v, err
+		}
+	}
+	return false, nil
+}
+
 func (ev *evaluator) listOp(e *ListOp, row Row) (Value, error) {
+	if _, ok := e.L.(*AnyColumn); ok {
+		return ev.anyColumn(row, func(v Value) (Value, error) {
+			return ev.listOp(&ListOp{Op: e.Op, L: &Lit{Val: v, Off: e.L.offset()}, List: e.List, Off: e.Off}, row)
+		})
+	}
 	l, err := ev.eval(e.L, row)
 	if err != nil {
 		return nil, err

@@ -76,6 +76,8 @@ func TestPredicates(t *testing.T) {
 		{`isnotnull(Empty)`, true}, {`isnull(Missing)`, true}, {`isempty(Missing)`, true},
 		{`Missing == 1`, false}, {`Missing != 1`, false}, {`not(Missing == 1)`, false},
 		{`Missing == 1 or true`, true}, {`Missing == 1 and false`, false},
+		// * is any column.
+		{`* contains "th amer"`, true}, {`* has "three"`, false}, {`* has "two"`, true}, {`* has_any ("x", "north")`, true},
 		// Logic.
 		{`not(S has "north")`, false}, {`not(S has "south") and (N == 1 or N == 42)`, true},
 		// Literals.
@@ -130,6 +132,7 @@ func TestErrors(t *testing.T) {
 		{`T | where Timestamp > ago(1d)`, `function ago(): not supported`},
 		{`T | where S == "unterminated`, `string literal`},
 		{`T | where tolong(S, 1)`, `tolong() takes 1 arguments, found 2`},
+		{`T | where * == "x"`, `only string operators take *`},
 	}
 	for _, c := range cases {
 		_, err := Eval(c.query, testSchema, map[string][]Row{"T": {testRow}})

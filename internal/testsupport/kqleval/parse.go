@@ -336,6 +336,9 @@ func (p *parser) primary() Expr {
 		return &Lit{Val: p.number(t), Off: t.off}
 	case tPunct:
 		switch t.text {
+		case "*":
+			p.next()
+			return &AnyColumn{Off: t.off}
 		case "(":
 			p.next()
 			x := p.expr()

@@ -162,6 +162,14 @@ var schemaFiles = map[string]string{
 	"event":         "azure_monitor.json",
 }
 
+// schemaName is the file name of a pipeline's schema in kqlcheck/schema.
+func schemaName(pipeline string) string {
+	if f := schemaFiles[pipeline]; f != "" {
+		return f
+	}
+	return pipeline + ".json"
+}
+
 // New prepares a harness for a built-in pipeline; shared is ../shared.
 func New(pipelineName, shared string) (*Harness, error) {
 	p := pipeline.Builtin(pipelineName)
@@ -172,11 +180,7 @@ func New(pipelineName, shared string) (*Harness, error) {
 	if !ok {
 		return nil, fmt.Errorf("pipeline %s has no row model (rowmodel has %s)", pipelineName, strings.Join(rowmodel.Pipelines(), ", "))
 	}
-	file := schemaFiles[pipelineName]
-	if file == "" {
-		file = pipelineName + ".json"
-	}
-	schema, err := kqleval.LoadSchema(filepath.Join(shared, "kqlcheck", "schema", file))
+	schema, err := kqleval.LoadSchema(filepath.Join(shared, "kqlcheck", "schema", schemaName(pipelineName)))
 	if err != nil {
 		return nil, err
 	}
