@@ -42,6 +42,7 @@ var functions = map[string]function{
 	// holding the original string; a dynamic is used as is.
 	"parse_json": {1, 1, parseJSON},
 	"todynamic":  {1, 1, parseJSON},
+	"parse_xml":  {1, 1, parseXML}, // xml.go
 	"bag_pack":   {0, -1, bagPack},
 	"pack":       {0, -1, bagPack},
 	"iff":        {3, 3, iff},

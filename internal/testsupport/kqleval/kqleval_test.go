@@ -6,12 +6,13 @@ import (
 )
 
 var testSchema = Schema{
-	"T": {"S": "string", "N": "long", "I": "int", "R": "real", "B": "bool", "D": "dynamic", "Empty": "string", "Missing": "long", "J": "string"},
-	"U": {"S": "string", "X": "string"},
+	"T": {"S": "string", "N": "long", "I": "int", "R": "real", "B": "bool", "D": "dynamic", "Empty": "string", "Missing": "long", "J": "string", "X": "string"},
+	"U": {"S": "string", "Y": "string"},
 }
 
 var testRow = Row{"S": "North America", "N": int64(42), "I": int64(7), "R": 1.5, "B": true,
-	"D": map[string]any{"k": "v", "arr": []any{int64(1), "two"}}, "J": `{"PipeName":"\\Device\\NamedPipe\\x","n":5}`}
+	"D": map[string]any{"k": "v", "arr": []any{int64(1), "two"}}, "J": `{"PipeName":"\\Device\\NamedPipe\\x","n":5}`,
+	"X": `<EventData xmlns="x"><Data Name="Image">C:\Windows\cmd.exe</Data><Data Name="User"/><Data Name="Hashes">MD5=1</Data></EventData>`}
 
 // pred evaluates T | where pred on testRow (or on row when given): true
 // when the row comes out.
@@ -124,7 +125,11 @@ func TestErrors(t *testing.T) {
 		{`T | where S !between (1 .. 2)`, `operator !between: not supported`},
 		{`T | where S hasprefix_any ("a")`, `not supported`},
 		{`T | where frob(S)`, `function frob(): not supported by the evaluator`},
-		{`T | summarize count()`, `tabular operator "summarize": not supported`},
+		{`T | top 5 by N`, `tabular operator "top": not supported`},
+		{`T | summarize count()`, `summarize item without a name`},
+		{`T | summarize n = dcount(S)`, `aggregation function "dcount": not supported`},
+		{`T | mv-apply x = D.arr on (summarize n = make_list(Nope))`, `"Nope" is not a column`},
+		{`T | mv-apply x = S on (summarize n = count())`, `cannot expand a string`},
 		{`T | where J.PipeName == "x"`, `member access on string column J: KQL needs parse_json(J) first`},
 		{`Nope | where S == "x"`, `unknown table "Nope"`},
 		{`T | where S matches regex "("`, `invalid RE2 pattern`},
@@ -145,7 +150,7 @@ func TestErrors(t *testing.T) {
 func TestTabular(t *testing.T) {
 	data := map[string][]Row{
 		"T": {testRow, {"S": "other"}},
-		"U": {{"S": "u", "X": "x"}},
+		"U": {{"S": "u", "Y": "x"}},
 	}
 	cases := []struct {
 		query string
@@ -154,14 +159,20 @@ func TestTabular(t *testing.T) {
 		{`T`, 2},
 		{`T | where S has "north" | where N == 42`, 1},
 		{`T | where isempty(S)`, 0},
-		{`union T, U | where isempty(X)`, 2},
-		{`union T, U | where X == "x" and isnull(N)`, 1},
+		{`union T, U | where isempty(Y)`, 2},
+		{`union T, U | where Y == "x" and isnull(N)`, 1},
 		{`let names = dynamic(["u", "other"]); union T, U | where S in (names)`, 2},
 		{`let base = T | where N == 42; base | extend P = tostring(parse_json(J).PipeName) | where P endswith "\\x"`, 1},
 		{`T | extend L = strcat(S, "!") | project L | where L == "other!"`, 1},
 		{"// a comment\nT\n| where S =~ \"OTHER\";", 1},
 		{`let x = 42; T | where N == x`, 1},
 		{`(T | where N == 42) | where B`, 1},
+		{`T | summarize n = count() | where n == 2`, 1},
+		{`T | summarize n = count() by S | where n == 1`, 2},
+		{`T | where S == "none" | summarize n = count() | where n == 0`, 1},
+		{`T | where N == 42 | mv-apply e = D.arr to typeof(string) on (where e == "two" | summarize L = make_list(e)) | where tostring(L) == '["two"]'`, 1},
+		{`T | where N == 42 | mv-apply e = D.arr on (where isnull(e)) | project N`, 0},
+		{`T | where N == 42 | mv-apply d = parse_xml(X).EventData.Data on (summarize B = make_bag(bag_pack(tostring(d['@Name']), tostring(d['#text'])))) | where tostring(B.Image) endswith "\\cmd.exe" and tostring(B.User) == ""`, 1},
 	}
 	for _, c := range cases {
 		out, err := Eval(c.query, testSchema, data)
@@ -195,5 +206,27 @@ func TestExplain(t *testing.T) {
 	}
 	if got := q.Explain(testSchema, nil); !strings.Contains(got, "empty") {
 		t.Errorf("Explain on no rows: %q", got)
+	}
+}
+
+func TestParseXML(t *testing.T) {
+	cases := []struct{ xml, want string }{
+		// The conversion table of the parse_xml() documentation.
+		{`<e/>`, `{"e":null}`},
+		{`<e>text</e>`, `{"e":"text"}`},
+		{`<e name="value" />`, `{"e":{"@name":"value"}}`},
+		{`<e name="value">text</e>`, `{"e":{"#text":"text","@name":"value"}}`},
+		{`<e> <a>text</a> <b>text</b> </e>`, `{"e":{"a":"text","b":"text"}}`},
+		{`<e> <a>text</a> <a>text</a> </e>`, `{"e":{"a":["text","text"]}}`},
+		{`<e> text <a>text</a> </e>`, `{"e":{"#text":"text","a":"text"}}`},
+		{`<?xml version="1.0"?><!-- c --><e><a>1</a></e>`, `{"e":{"a":"1"}}`},
+		{`<e><a></e>`, `null`},
+		{`not xml`, `null`},
+	}
+	for _, c := range cases {
+		v, err := parseXML([]Value{c.xml})
+		if got := toString(v); err != nil || got != c.want && !(v == nil && c.want == "null") {
+			t.Errorf("parse_xml(%s) = %s, %v; want %s", c.xml, got, err, c.want)
+		}
 	}
 }

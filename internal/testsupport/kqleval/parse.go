@@ -180,18 +180,23 @@ func (p *parser) pipe(src Expr) Expr {
 		return src
 	}
 	pp := &Pipe{Src: src, Off: src.offset()}
-	for p.is("|") {
+	for p.err == nil && p.is("|") {
 		p.next()
-		t := p.tok()
-		parse, ok := tabOps[t.text]
-		if t.kind != tIdent || !ok {
-			p.fail("tabular operator %s: not supported by the evaluator (it knows %s)", describe(t), known(tabOps))
-			return pp
-		}
-		p.next()
-		pp.Ops = append(pp.Ops, parse(p))
+		pp.Ops = append(pp.Ops, p.operator())
 	}
 	return pp
+}
+
+// operator reads one tabular operator (after its '|').
+func (p *parser) operator() TabOp {
+	t := p.tok()
+	parse, ok := tabOps[t.text]
+	if t.kind != tIdent || !ok {
+		p.fail("tabular operator %s: not supported by the evaluator (it knows %s)", describe(t), known(tabOps))
+		return &whereOp{Pred: &Lit{Val: false}}
+	}
+	p.next()
+	return parse(p)
 }
 
 // expr reads a scalar expression. Precedence, loosest first: or, and,

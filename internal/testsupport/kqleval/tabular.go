@@ -91,17 +91,27 @@ func (ev *evaluator) tabular(e Expr) (*table, error) {
 		return ev.union(e)
 	case *Pipe:
 		t, err := ev.tabular(e.Src)
-		for _, op := range e.Ops {
-			if err != nil {
-				return nil, err
-			}
-			if err = ev.checkAll(op.exprs(), t); err == nil {
-				t, err = op.apply(ev, t)
-			}
+		if err != nil {
+			return nil, err
 		}
-		return t, err
+		return ev.runOps(e.Ops, t)
 	}
 	return nil, ev.errAt(e, "a scalar expression where a table is expected")
+}
+
+// runOps applies tabular operators in turn, checking each one's names
+// against its input's columns first.
+func (ev *evaluator) runOps(ops []TabOp, t *table) (*table, error) {
+	for _, op := range ops {
+		if err := ev.checkAll(op.exprs(), t); err != nil {
+			return nil, err
+		}
+		var err error
+		if t, err = op.apply(ev, t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // source reads a table of the schema from the data, typing its rows.
@@ -202,36 +212,43 @@ func (ev *evaluator) union(e *Union) (*table, error) {
 
 // tabOps are the tabular operators: one parse function each.
 var tabOps = map[string]func(p *parser) TabOp{
-	"where":   func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
-	"filter":  func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
-	"extend":  func(p *parser) TabOp { return &extendOp{Items: p.assigns("extend")} },
-	"project": func(p *parser) TabOp { return &projectOp{Items: p.assigns("project")} },
+	"where":     func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
+	"filter":    func(p *parser) TabOp { return &whereOp{Pred: p.spanned(p.expr)} },
+	"extend":    func(p *parser) TabOp { return &extendOp{Items: p.assigns("extend")} },
+	"project":   func(p *parser) TabOp { return &projectOp{Items: p.assigns("project")} },
+	"summarize": parseSummarize, // summarize.go
+	// mv-apply: mvapply.go
 }
 
 // assigns reads the items of extend or project: Name = expr, or a column.
 func (p *parser) assigns(op string) []assign {
 	var out []assign
 	for p.err == nil {
-		t := p.tok()
-		if t.kind == tIdent && p.toks[p.i+1].kind == tPunct && p.toks[p.i+1].text == "=" {
-			p.next()
-			p.next()
-			out = append(out, assign{Name: t.text, X: p.expr()})
-		} else {
-			x := p.expr()
-			id, ok := x.(*Ident)
-			if !ok {
-				p.fail("%s item without a name: write Name = expression", op)
-				return out
-			}
-			out = append(out, assign{Name: id.Name, X: x})
-		}
+		out = append(out, p.assignsOne(op))
 		if !p.is(",") {
 			return out
 		}
 		p.next()
 	}
 	return out
+}
+
+// assignsOne reads one item: Name = expr, or a column alone. The
+// evaluator does not invent the names Kusto gives other expressions.
+func (p *parser) assignsOne(op string) assign {
+	t := p.tok()
+	if t.kind == tIdent && p.toks[p.i+1].kind == tPunct && p.toks[p.i+1].text == "=" {
+		p.next()
+		p.next()
+		return assign{Name: t.text, X: p.expr()}
+	}
+	x := p.expr()
+	id, ok := x.(*Ident)
+	if !ok {
+		p.fail("%s item without a name: write Name = expression", op)
+		return assign{X: x}
+	}
+	return assign{Name: id.Name, X: x}
 }
 
 type (
