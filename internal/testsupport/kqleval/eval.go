@@ -135,7 +135,7 @@ func (ev *evaluator) binary(e *Binary, row Row) (Value, error) {
 	}
 	if test := comparisons[e.Op]; test != nil {
 		if l == nil || r == nil {
-			return nil, nil
+			return nullComparison(e.Op, l, r), nil
 		}
 		c, ok := compare(l, r)
 		if !ok {
@@ -153,6 +153,21 @@ func (ev *evaluator) binary(e *Binary, row Row) (Value, error) {
 		return ev.arith(e, l, r)
 	}
 	return nil, ev.errAt(e, "operator %s: not supported by the evaluator", e.Op)
+}
+
+// nullComparison compares with null, as the Kusto documentation ("Null
+// values") says: null == x is false and null != x true for a non-null x,
+// both null for two nulls; an ordering with null is null.
+func nullComparison(op string, l, r Value) Value {
+	switch {
+	case l == nil && r == nil:
+		return nil
+	case op == "==":
+		return false
+	case op == "!=":
+		return true
+	}
+	return nil
 }
 
 // logical is and/or with KQL's null: false and null is false, true or

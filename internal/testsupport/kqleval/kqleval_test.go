@@ -75,7 +75,10 @@ func TestPredicates(t *testing.T) {
 		// Null and empty: a missing string is "", never null.
 		{`isempty(Empty)`, true}, {`isnotempty(S)`, true}, {`isnull(Empty)`, false},
 		{`isnotnull(Empty)`, true}, {`isnull(Missing)`, true}, {`isempty(Missing)`, true},
-		{`Missing == 1`, false}, {`Missing != 1`, false}, {`not(Missing == 1)`, false},
+		// "Null values": null == x is false, null != x true; an ordering is null.
+		{`Missing == 1`, false}, {`Missing != 1`, true}, {`not(Missing == 1)`, true},
+		{`Missing < 1`, false}, {`not(Missing < 1)`, false}, {`Missing == long(null)`, false},
+		{`not(Missing == long(null))`, false}, {`Missing in (1, 2)`, false}, {`Missing !in (1, 2)`, true},
 		{`Missing == 1 or true`, true}, {`Missing == 1 and false`, false},
 		// * is any column.
 		{`* contains "th amer"`, true}, {`* has "three"`, false}, {`* has "two"`, true}, {`* has_any ("x", "north")`, true},

@@ -106,9 +106,11 @@ func hasTerm(l, r string, start, end bool) bool {
 
 func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// anyEqual is in: == with any element of the list, so that null is in no
+// list (null == x is false).
 func anyEqual(l Value, list []Value, fold bool) (Value, error) {
 	if l == nil {
-		return nil, nil
+		return false, nil
 	}
 	for _, e := range list {
 		if e == nil {
