@@ -18,9 +18,6 @@ import (
 // any row is read), so that an execution test never fails for a construct
 // the evaluator lacks, and a new construct in the printer is noticed here.
 func TestEvaluatorReadsEveryQuery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("converts the whole corpus")
-	}
 	shared, ok := SharedDir()
 	if !ok {
 		t.Skipf("%s is absent: the table schemas are there", shared)
