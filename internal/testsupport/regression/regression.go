@@ -18,10 +18,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
 	"github.com/sigma2kql/sigma2kql/engine"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqleval"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/rowmodel"
+	"github.com/sigma2kql/sigma2kql/match"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -195,21 +197,36 @@ type Outcome struct {
 	ConvertErr error          // the rule does not convert
 	Rows       map[string]int // modelled rows by table
 	NoRow      []string       // why events have no row, one entry per distinct reason
-	Fired      int            // rows the queries output (all queries together)
+	Fired      int            // rows the queries output (all queries together, on all events)
 	Why        string         // when nothing fired: what kept the rows out, or the evaluation error
 	EvalErr    error          // the evaluator could not run a query
+	Events     []EventOutcome // per event, in the order of the test's files
+}
+
+// An EventOutcome compares, for one event, the query with the Sigma rule
+// (evaluated on the event itself by the match package).
+type EventOutcome struct {
+	Rows     int   // rows the target records for the event
+	Fired    bool  // a query outputs a row when the event's rows are alone in the tables
+	Sigma    bool  // the rule matches the event
+	SigmaErr error // the match package could not decide
 }
 
 // Converted reports whether the rule converted.
 func (o *Outcome) Converted() bool { return o.ConvertErr == nil && len(o.Queries) > 0 }
 
-// Run converts a test's rule and runs its queries on the modelled rows.
+// Run converts a test's rule and runs its queries on the modelled rows:
+// on the rows of all events together, then on each event's rows alone.
 func (h *Harness) Run(t *Test) Outcome {
 	o := Outcome{Test: t, Rows: map[string]int{}}
 	res := engine.Run(h.cfg, []engine.Input{{Name: t.Rule}})
+	var rule *ast.Rule
 	for _, r := range res {
 		if r.Err != nil && o.ConvertErr == nil {
 			o.ConvertErr = r.Err
+		}
+		if d, ok := r.Doc.(*ast.Rule); ok && rule == nil {
+			rule = d
 		}
 		o.Queries = append(o.Queries, r.Queries...)
 	}
@@ -219,40 +236,100 @@ func (h *Harness) Run(t *Test) Outcome {
 		}
 		return o
 	}
-	data := map[string][]kqleval.Row{}
+	queries, err := parseAll(o.Queries)
+	if err != nil {
+		o.EvalErr, o.Why = err, "evaluator: "+err.Error()
+		return o
+	}
+	all := map[string][]kqleval.Row{}
+	perEvent := h.modelRows(&o, all)
+	h.evaluate(&o, queries, all)
+	for i, ev := range t.Events {
+		eo := EventOutcome{Rows: countRows(perEvent[i])}
+		out, _ := h.fired(queries, perEvent[i])
+		eo.Fired = out > 0
+		if rule != nil {
+			r, err := match.Rule(rule, ev.Fields)
+			eo.Sigma, eo.SigmaErr = r.Matched, err
+		}
+		o.Events = append(o.Events, eo)
+	}
+	return o
+}
+
+// modelRows models the rows of each event, adds them to all, and returns
+// them per event.
+func (h *Harness) modelRows(o *Outcome, all map[string][]kqleval.Row) []map[string][]kqleval.Row {
+	var perEvent []map[string][]kqleval.Row
 	seen := map[string]bool{}
-	for _, ev := range t.Events {
+	for _, ev := range o.Test.Events {
 		rows, none := h.Model.Rows(ev)
 		if len(rows) == 0 && !seen[none] {
 			seen[none] = true
 			o.NoRow = append(o.NoRow, none)
 		}
+		mine := map[string][]kqleval.Row{}
 		for _, r := range rows {
-			data[r.Table] = append(data[r.Table], r.Values)
+			all[r.Table] = append(all[r.Table], r.Values)
+			mine[r.Table] = append(mine[r.Table], r.Values)
 			o.Rows[r.Table]++
 		}
+		perEvent = append(perEvent, mine)
 	}
-	for _, q := range o.Queries {
-		h.evaluate(&o, q, data)
-	}
-	return o
+	return perEvent
 }
 
-func (h *Harness) evaluate(o *Outcome, query string, data map[string][]kqleval.Row) {
-	q, err := kqleval.Parse(query)
-	if err == nil {
-		var out []kqleval.Row
-		if out, err = q.Run(h.Schema, data); err == nil {
-			o.Fired += len(out)
-			if len(out) == 0 && o.Why == "" {
-				o.Why = q.Explain(h.Schema, data)
+func countRows(data map[string][]kqleval.Row) int {
+	n := 0
+	for _, rows := range data {
+		n += len(rows)
+	}
+	return n
+}
+
+func parseAll(texts []string) ([]*kqleval.Query, error) {
+	var out []*kqleval.Query
+	for _, text := range texts {
+		q, err := kqleval.Parse(text)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// fired runs the queries on data and counts the rows they output.
+func (h *Harness) fired(queries []*kqleval.Query, data map[string][]kqleval.Row) (int, error) {
+	n := 0
+	for _, q := range queries {
+		out, err := q.Run(h.Schema, data)
+		if err != nil {
+			return n, err
+		}
+		n += len(out)
+	}
+	return n, nil
+}
+
+// evaluate runs the queries on the rows of all events, and explains the
+// first query that outputs nothing.
+func (h *Harness) evaluate(o *Outcome, queries []*kqleval.Query, data map[string][]kqleval.Row) {
+	for _, q := range queries {
+		out, err := q.Run(h.Schema, data)
+		if err != nil {
+			if o.EvalErr == nil {
+				o.EvalErr, o.Why = err, "evaluator: "+err.Error()
 			}
-			return
+			continue
+		}
+		o.Fired += len(out)
+		if len(out) == 0 && o.Why == "" {
+			o.Why = q.Explain(h.Schema, data)
 		}
 	}
-	if o.EvalErr == nil {
-		o.EvalErr = err
-		o.Why = "evaluator: " + err.Error()
+	if o.Fired > 0 {
+		o.Why = ""
 	}
 }
 

@@ -97,11 +97,12 @@ func (s *summary) log(t *testing.T) {
 	for _, o := range s.unconverted {
 		t.Logf("not converted: %s: %s", o.Test.RulePath, firstLine(o.ConvertErr.Error()))
 	}
-	for _, o := range s.fired {
-		if o.Test.MatchCount > 0 && o.Fired != o.Test.MatchCount {
-			t.Logf("count: %s: the query outputs %d rows, the Sigma rule matches %d events", o.Test.RulePath, o.Fired, o.Test.MatchCount)
-		}
+	var agree, events int
+	for _, o := range append(append([]Outcome{}, s.fired...), s.missed...) {
+		a, n := logSigmaDiff(t, o)
+		agree, events = agree+a, events+n
 	}
+	t.Logf("per event, the queries agree with the Sigma rules (evaluated by the match package) on %d of %d events", agree, events)
 	var reasons []string
 	for r, n := range s.noRow {
 		reasons = append(reasons, fmt.Sprintf("%d tests: %s", n, r))
@@ -110,6 +111,37 @@ func (s *summary) log(t *testing.T) {
 	for _, r := range reasons {
 		t.Logf("events without a row: %s", r)
 	}
+}
+
+// logSigmaDiff reports the events where the query and the Sigma rule (on
+// the event itself) disagree: the query fires on an event the rule does
+// not match (too broad, or a model artefact), or misses an event the rule
+// matches although the target records it (too narrow). match_count of
+// info.yml is not used: it is a minimum, not the number of matching
+// events.
+// It returns the number of events where they agree (an event the rule
+// matches but the target does not record counts as agreeing), of all.
+func logSigmaDiff(t *testing.T, o Outcome) (agree, all int) {
+	var broad, narrow []int
+	for i, e := range o.Events {
+		switch {
+		case e.SigmaErr != nil:
+			t.Logf("sigma: %s: event %d: the match package cannot decide: %v", o.Test.RulePath, i+1, e.SigmaErr)
+		case e.Fired && !e.Sigma:
+			broad = append(broad, i+1)
+		case e.Sigma && !e.Fired && e.Rows > 0:
+			narrow = append(narrow, i+1)
+		default:
+			agree++
+		}
+	}
+	if broad != nil {
+		t.Logf("broader than Sigma: %s: the query fires on events %v that the rule does not match", o.Test.RulePath, broad)
+	}
+	if narrow != nil {
+		t.Logf("narrower than Sigma: %s: the query misses events %v that the rule matches", o.Test.RulePath, narrow)
+	}
+	return agree, len(o.Events)
 }
 
 // check compares the run with the list of known failures.

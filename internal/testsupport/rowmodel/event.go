@@ -16,24 +16,42 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/sigma2kql/sigma2kql/match"
 )
 
-// A WindowsEvent is one event: its System fields and its EventData.
+// A WindowsEvent is one event: its System fields, and its fields as the
+// match package reads them (EventData, in either JSON form of the evtx
+// converters, then System).
 type WindowsEvent struct {
-	Channel  string         // System.Channel, e.g. Microsoft-Windows-Sysmon/Operational
-	Provider string         // System.Provider's Name
-	EventID  int            // System.EventID
-	Computer string         // System.Computer
-	Time     time.Time      // System.TimeCreated's SystemTime; zero when absent
-	Data     map[string]any // EventData: strings and numbers as the JSON has them
+	Channel  string    // System.Channel, e.g. Microsoft-Windows-Sysmon/Operational
+	Provider string    // System.Provider's Name
+	EventID  int       // System.EventID
+	Computer string    // System.Computer
+	Time     time.Time // System.TimeCreated's SystemTime; zero when absent
+	Fields   match.Event
 }
 
-// Field returns an EventData field as text ("" when absent); numbers in
-// decimal.
+// FromMatch reads the System fields of an event read by the match
+// package.
+func FromMatch(m match.Event) WindowsEvent {
+	ev := WindowsEvent{Fields: m}
+	ev.Channel, ev.Provider, ev.Computer = ev.Field("Channel"), ev.Field("Provider_Name"), ev.Field("Computer")
+	ev.EventID, _ = strconv.Atoi(ev.Field("EventID"))
+	if t, err := time.Parse(time.RFC3339Nano, ev.Field("TimeCreated_SystemTime")); err == nil {
+		ev.Time = t
+	}
+	return ev
+}
+
+// Field returns a field as text ("" when absent); numbers as written.
 func (ev WindowsEvent) Field(name string) string {
-	switch v := ev.Data[name].(type) {
+	if ev.Fields == nil {
+		return ""
+	}
+	v, _ := ev.Fields.Field(name)
+	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
@@ -42,15 +60,24 @@ func (ev WindowsEvent) Field(name string) string {
 		return v.String()
 	case bool:
 		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
 	default:
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
 }
 
-// Has reports whether an EventData field is present.
+// Has reports whether the event has a field.
 func (ev WindowsEvent) Has(name string) bool {
-	_, ok := ev.Data[name]
+	if ev.Fields == nil {
+		return false
+	}
+	_, ok := ev.Fields.Field(name)
 	return ok
 }
 
@@ -68,57 +95,16 @@ func ReadEventFile(path string) ([]WindowsEvent, error) {
 	return evs, nil
 }
 
-// ReadEvents reads a stream of JSON objects, one after another, each
+// ReadEvents reads a stream of JSON objects (match.ReadEvents), each
 // {"Event": {"System": {...}, "EventData": {...}}}.
 func ReadEvents(r io.Reader) ([]WindowsEvent, error) {
-	d := json.NewDecoder(r)
-	d.UseNumber()
-	var out []WindowsEvent
-	for n := 1; ; n++ {
-		var raw struct {
-			Event struct {
-				System struct {
-					Provider struct {
-						Attrs struct{ Name string } `json:"#attributes"`
-					}
-					EventID     json.Number
-					Channel     string
-					Computer    string
-					TimeCreated struct {
-						Attrs struct{ SystemTime string } `json:"#attributes"`
-					}
-				}
-				EventData json.RawMessage
-			}
-		}
-		if err := d.Decode(&raw); err == io.EOF {
-			return out, nil
-		} else if err != nil {
-			return out, fmt.Errorf("event %d: %v", n, err)
-		}
-		s := raw.Event.System
-		id, err := strconv.Atoi(s.EventID.String())
-		if err != nil {
-			return out, fmt.Errorf("event %d: EventID %q is not a number", n, s.EventID)
-		}
-		ev := WindowsEvent{Channel: s.Channel, Provider: s.Provider.Attrs.Name, EventID: id, Computer: s.Computer, Data: map[string]any{}}
-		if t, err := time.Parse(time.RFC3339Nano, s.TimeCreated.Attrs.SystemTime); err == nil {
-			ev.Time = t
-		}
-		if err := decodeData(raw.Event.EventData, ev.Data); err != nil {
-			return out, fmt.Errorf("event %d: EventData: %v", n, err)
-		}
-		out = append(out, ev)
+	ms, err := match.ReadEvents(r)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// decodeData reads EventData: an object of fields, or null/absent. Other
-// shapes (some providers log a list of unnamed Data) keep nothing.
-func decodeData(raw json.RawMessage, into map[string]any) error {
-	if len(raw) == 0 || strings.TrimSpace(string(raw)) == "null" || !strings.HasPrefix(strings.TrimSpace(string(raw)), "{") {
-		return nil
+	out := make([]WindowsEvent, len(ms))
+	for i, m := range ms {
+		out[i] = FromMatch(m)
 	}
-	d := json.NewDecoder(strings.NewReader(string(raw)))
-	d.UseNumber()
-	return d.Decode(&into)
+	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sigma2kql/sigma2kql/match"
 )
 
 func event(t *testing.T, channel string, id int, data string) WindowsEvent {
@@ -79,7 +81,7 @@ func TestDefenderRecordsNothing(t *testing.T) {
 		{Channel: "Microsoft-Windows-PowerShell/Operational", EventID: 4104},
 		{Channel: "System", EventID: 7045},
 		{Channel: sysmon, EventID: 5},
-		{Channel: sysmon, EventID: 12, Data: map[string]any{"EventType": "Frob"}},
+		{Channel: sysmon, EventID: 12, Fields: match.FromJSON(map[string]any{"EventType": "Frob"})},
 	} {
 		rows, none := Defender{}.Rows(ev)
 		if len(rows) != 0 || none == "" {
