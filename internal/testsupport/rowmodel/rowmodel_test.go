@@ -1,12 +1,15 @@
 package rowmodel
 
 import (
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqleval"
 	"github.com/sigma2kql/sigma2kql/match"
 )
 
@@ -58,11 +61,34 @@ func TestDefenderRows(t *testing.T) {
 			"DeviceNetworkEvents", map[string]any{"ActionType": "ConnectionSuccess", "RemoteIP": "1.2.3.4", "RemotePort": int64(443), "RemoteUrl": "x.example"}},
 		{"pipe", sysmon, 17, `{"PipeName": "\\evil", "Image": "C:\\p.exe"}`,
 			"DeviceEvents", map[string]any{"ActionType": "NamedPipeEvent", "AdditionalFields": `{"FileOperation":"File created","PipeName":"\\Device\\NamedPipe\\evil"}`}},
+		{"image load", sysmon, 7, `{"Image": "C:\\a.exe", "ImageLoaded": "C:\\x\\b.dll", "Hashes": "SHA1=AB", "OriginalFileName": "b.dll", "ProcessId": 4}`,
+			"DeviceImageLoadEvents", map[string]any{"FolderPath": `C:\x\b.dll`, "FileName": "b.dll", "SHA1": "ab", "InitiatingProcessFileName": "a.exe", "InitiatingProcessVersionInfoOriginalFileName": nil}},
+		{"file", sysmon, 11, `{"Image": "C:\\a.exe", "TargetFilename": "C:\\t\\f.txt", "User": "D\\u"}`,
+			"DeviceFileEvents", map[string]any{"ActionType": "FileCreated", "FolderPath": `C:\t\f.txt`, "FileName": "f.txt", "InitiatingProcessAccountName": "u", "RequestAccountName": nil}},
+		{"file deleted", sysmon, 23, `{"TargetFilename": "C:\\t\\f.txt"}`, "DeviceFileEvents", map[string]any{"ActionType": "FileDeleted"}},
+		{"dns", sysmon, 22, `{"QueryName": "x.example", "Image": "C:\\a.exe"}`,
+			"DeviceEvents", map[string]any{"ActionType": "DnsQueryResponse", "AdditionalFields": `{"DnsQueryString":"x.example"}`, "InitiatingProcessFolderPath": nil}},
+		{"remote thread", sysmon, 8, `{"SourceImage": "C:\\a.exe", "TargetImage": "C:\\b.exe", "SourceProcessId": 3}`,
+			"DeviceEvents", map[string]any{"ActionType": "CreateRemoteThreadApiCall", "FileName": "b.exe", "InitiatingProcessId": int64(3)}},
+		{"driver", sysmon, 6, `{"ImageLoaded": "C:\\d.sys", "Hashes": "MD5=AA,IMPHASH=BB"}`, "DeviceEvents", map[string]any{"ActionType": "DriverLoad", "MD5": "aa"}},
+		{"process access", sysmon, 10, `{"SourceImage": "C:\\a.exe", "TargetImage": "C:\\Windows\\lsass.exe", "GrantedAccess": "0x1010"}`,
+			"DeviceEvents", map[string]any{"ActionType": "OpenProcessApiCall", "FileName": "lsass.exe"}},
+		{"4688", security, 4688, `{"NewProcessName": "C:\\w.exe", "CommandLine": "w", "ParentProcessName": "C:\\p.exe", "SubjectUserName": "s", "TargetUserName": "-", "NewProcessId": "0x10"}`,
+			"DeviceProcessEvents", map[string]any{"FileName": "w.exe", "ProcessId": int64(16), "AccountName": "s", "InitiatingProcessFileName": "p.exe"}},
+		{"logon failed", security, 4625, `{"TargetUserName": "bob", "LogonType": 3, "IpAddress": "-"}`,
+			"DeviceLogonEvents", map[string]any{"ActionType": "LogonFailed", "LogonType": "Network", "RemoteIP": nil}},
 		{"logon", security, 4624, `{"TargetUserName": "bob", "TargetDomainName": "DOM", "LogonType": "10", "IpAddress": "1.2.3.4", "IpPort": "0", "WorkstationName": "-"}`,
 			"DeviceLogonEvents", map[string]any{"ActionType": "LogonSuccess", "AccountName": "bob", "LogonType": "RemoteInteractive", "RemoteIP": "1.2.3.4", "RemoteDeviceName": nil}},
 	}
+	schema := xdrSchema(t)
 	for _, c := range cases {
 		rows, none := Defender{}.Rows(event(t, c.channel, c.id, c.data))
+		if schema != nil && len(rows) > 0 {
+			// The columns and the types of the values are the table's.
+			if _, err := kqleval.Eval(rows[0].Table, schema, map[string][]kqleval.Row{rows[0].Table: {rows[0].Values}}); err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
 		if len(rows) != 1 {
 			t.Errorf("%s: %d rows (%s)", c.name, len(rows), none)
 			continue
@@ -74,6 +100,17 @@ func TestDefenderRows(t *testing.T) {
 			t.Errorf("%s: (-want +got)\n%s", c.name, d)
 		}
 	}
+}
+
+// xdrSchema reads Defender's table schema from ../shared, nil when absent.
+func xdrSchema(t *testing.T) kqleval.Schema {
+	_, file, _, _ := runtime.Caller(0)
+	s, err := kqleval.LoadSchema(filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "kqlcheck", "schema", "microsoft_xdr.json"))
+	if err != nil {
+		t.Logf("row types not checked: %v", err)
+		return nil
+	}
+	return s
 }
 
 func TestDefenderRecordsNothing(t *testing.T) {
