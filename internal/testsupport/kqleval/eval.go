@@ -2,8 +2,9 @@ package kqleval
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 )
 
 // An evaluator runs one query on given rows.
@@ -270,12 +271,7 @@ func (ev *evaluator) arith(e *Binary, l, r Value) (Value, error) {
 // anyColumn is true when test is true for the value of any column of the
 // row (in column order, so that errors are deterministic).
 func (ev *evaluator) anyColumn(row Row, test func(v Value) (Value, error)) (Value, error) {
-	names := make([]string, 0, len(row))
-	for c := range row {
-		names = append(names, c)
-	}
-	sort.Strings(names)
-	for _, c := range names {
+	for _, c := range slices.Sorted(maps.Keys(row)) {
 		v, err := test(row[c])
 		if err != nil || v == true {
 			return v, err

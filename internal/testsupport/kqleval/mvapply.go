@@ -1,6 +1,10 @@
 package kqleval
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // mv-apply Name = expr [to typeof(T)], ... on (subquery): for each input
 // row, the arrays of the items become rows (the i-th element of each item
@@ -164,7 +168,7 @@ func expandable(v Value) ([]any, error) {
 		return x, nil
 	case map[string]any:
 		var out []any
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			out = append(out, map[string]any{k: x[k]})
 		}
 		return out, nil

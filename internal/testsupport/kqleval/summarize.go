@@ -1,9 +1,6 @@
 package kqleval
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // summarize Name = agg(args), ... [by Name = expr, ...]: one output row per
 // distinct by-value (in order of first appearance); without by, one row,
@@ -236,14 +233,4 @@ func (o *summarizeOp) accumulate(ev *evaluator, g *group, r Row) error {
 		}
 	}
 	return nil
-}
-
-// sortedKeys returns a bag's keys in order.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
