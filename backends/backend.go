@@ -30,6 +30,9 @@ type Format struct {
 	Name        string
 	Description string
 	Ext         string // extension of its files, without the dot; "" for the target's
+	// Options are the options that the format reads (see OptionSpec);
+	// those of every format are the backend's (OptionLister).
+	Options []OptionSpec
 }
 
 // An Assembler is a Backend whose formats need more than a blank line
@@ -64,7 +67,8 @@ func JoinQueries(queries []string) string {
 	return strings.Join(queries, "\n\n") + "\n"
 }
 
-// Options are backend options given with -O key=value.
+// Options are backend options given with -O key=value. The keys that a
+// backend reads are declared (OptionSpec); the command line rejects others.
 type Options map[string]string
 
 // Bool returns the boolean value of option key, or def.

@@ -25,6 +25,9 @@ type Config struct {
 	Pipeline  pipeline.Options
 	Jobs      int           // parallel workers; 0 means one per CPU
 	Filters   []*ast.Filter // filters given apart from the rules (--filter)
+	// Decode turns the bytes of an input into UTF-8 text (-e, --encoding);
+	// nil reads them as UTF-8.
+	Decode func(src []byte) ([]byte, error)
 }
 
 // A Result is the outcome for one rule, or for a file that could not be
@@ -35,6 +38,11 @@ type Result struct {
 	Queries  []string
 	Err      error
 	Warnings ast.ErrorList // problems that did not stop the conversion
+	// Unread is set when the file could not be found or read at all.
+	Unread bool
+	// Skipped says why an optional input was left out (it is not a
+	// Sigma document); such a result has no Doc and no Err.
+	Skipped string
 }
 
 // Title returns the title of the result's document, if any.
@@ -55,13 +63,18 @@ type Input struct {
 	Name string
 	Src  []byte
 	Err  error // when set, the input could not be found or read (e.g. an unreadable directory)
+	// Optional inputs were found by walking a directory rather than named:
+	// one that holds no Sigma document is skipped, not reported as an error.
+	Optional bool
 }
 
 // A parsed file: its documents, or why it has none.
 type parsed struct {
-	name string
-	docs []ast.Document
-	err  error
+	name    string
+	docs    []ast.Document
+	err     error
+	unread  bool   // the error is that the file could not be read
+	skipped string // why an optional input was left out
 }
 
 // Run converts the inputs and returns the results in input order, the
@@ -74,7 +87,7 @@ type parsed struct {
 // correlation says generate.
 func Run(cfg *Config, inputs []Input) []Result {
 	files := make([]parsed, len(inputs))
-	parallel(cfg.Jobs, len(inputs), func(i int) { files[i] = parseInput(inputs[i]) })
+	parallel(cfg.Jobs, len(inputs), func(i int) { files[i] = cfg.parseInput(inputs[i]) })
 
 	set := newRuleSet(files, cfg.Filters)
 	type job struct {
@@ -85,8 +98,8 @@ func Run(cfg *Config, inputs []Input) []Result {
 	var out [][]Result
 	for i, f := range files {
 		out = append(out, nil)
-		if f.err != nil {
-			out[i] = append(out[i], Result{File: f.name, Err: f.err})
+		if f.err != nil || f.skipped != "" {
+			out[i] = append(out[i], Result{File: f.name, Err: f.err, Unread: f.unread, Skipped: f.skipped})
 		}
 		for _, d := range f.docs {
 			if _, isFilter := d.(*ast.Filter); isFilter {
@@ -150,19 +163,28 @@ func parallel(jobs, n int, f func(int)) {
 	wg.Wait()
 }
 
-func parseInput(in Input) parsed {
+func (cfg *Config) parseInput(in Input) parsed {
 	if in.Err != nil {
-		return parsed{name: in.Name, err: &ast.Error{Pos: ast.Pos{Filename: in.Name}, Msg: cleanErr(in.Err)}}
+		return parsed{name: in.Name, err: &ast.Error{Pos: ast.Pos{Filename: in.Name}, Msg: cleanErr(in.Err)}, unread: true}
 	}
 	src := in.Src
 	if src == nil {
 		var err error
 		src, err = readFile(in.Name)
 		if err != nil {
-			return parsed{name: in.Name, err: err}
+			return parsed{name: in.Name, err: err, unread: true}
+		}
+	}
+	if cfg.Decode != nil {
+		var err error
+		if src, err = cfg.Decode(src); err != nil {
+			return parsed{name: in.Name, err: &ast.Error{Pos: ast.Pos{Filename: in.Name}, Msg: err.Error()}}
 		}
 	}
 	f, err := parse(in.Name, src)
+	if err != nil && in.Optional && !parser.HasSigmaDocument(src) {
+		return parsed{name: in.Name, skipped: "not a Sigma document (no detection, correlation or filter)"}
+	}
 	return parsed{name: in.Name, docs: f.Docs, err: err}
 }
 

@@ -1,9 +1,6 @@
 package kql
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/pipeline"
@@ -19,23 +16,11 @@ func (b *Backend) deployable(res *pipeline.Result, format string, queries []stri
 	return deploy.Render(format, res, queries, opts)
 }
 
-// CheckOptions checks the schedule and alerting options for a format:
-// their values, and that they are not given for plain queries.
+// CheckOptions checks the values of the schedule and alerting options of
+// a deployable format. Which format reads which option is declared in
+// deploy.Formats; the command line rejects the others.
 func (b *Backend) CheckOptions(format string) error {
 	if !deploy.IsFormat(format) {
-		var given []string
-		for _, k := range deploy.OptionKeys {
-			if _, ok := b.opts[k]; ok {
-				given = append(given, k)
-			}
-		}
-		if len(given) > 0 {
-			var names []string
-			for _, f := range deploy.Formats {
-				names = append(names, f.Name)
-			}
-			return fmt.Errorf("option %s is for the formats %s, not %s", strings.Join(given, ", "), strings.Join(names, ", "), format)
-		}
 		return nil
 	}
 	_, err := deploy.ParseOptions(b.opts)

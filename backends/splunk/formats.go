@@ -19,6 +19,13 @@ const (
 	defaultSchedule = "*/15 * * * *" // cron_schedule of every alert
 )
 
+// savedSearchesOptions are the options of the savedsearches format.
+var savedSearchesOptions = []backends.OptionSpec{
+	{Name: "cron_schedule", Type: backends.TypeText, Help: "when every alert runs, a cron expression (default " + defaultSchedule + ")"},
+	{Name: "max_time", Type: backends.TypeText, Help: "dispatch.latest_time of every search (default " + defaultMaxTime + ")"},
+	{Name: "min_time", Type: backends.TypeText, Help: "dispatch.earliest_time of every search, e.g. -15m (default " + defaultMinTime + ")"},
+}
+
 // severities maps Sigma levels to Splunk's alert.severity: 2 info,
 // 3 warning, 4 error, 5 severe, 6 fatal.
 var severities = map[string]int{"informational": 2, "low": 3, "medium": 4, "high": 5, "critical": 6}

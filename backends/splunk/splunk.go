@@ -39,7 +39,8 @@ func (b *Backend) Name() string { return "splunk" }
 func (b *Backend) Formats() []backends.Format {
 	return []backends.Format{
 		{Name: FormatDefault, Description: "plain SPL searches"},
-		{Name: FormatSavedSearches, Description: "a savedsearches.conf file: one scheduled alert per rule (-O min_time, max_time, cron_schedule)"},
+		{Name: FormatSavedSearches, Description: "a savedsearches.conf file: one scheduled alert per rule (-O min_time, max_time, cron_schedule)",
+			Options: savedSearchesOptions},
 		{Name: FormatDataModel, Description: "tstats searches over CIM data models (needs -p splunk_cim)"},
 	}
 }

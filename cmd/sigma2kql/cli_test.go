@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -35,7 +36,7 @@ func TestBatchFailures(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", stdout, wantOut)
 	}
 	wantErr := filepath.Join(dir, "b_bad.yml") + `:7:21: unknown modifier "contians", did you mean 'contains'?`
-	if !strings.Contains(stderr, wantErr) || !strings.Contains(stderr, "1 of 3 rules failed") {
+	if !strings.Contains(stderr, wantErr) || !strings.Contains(stderr, "sigma2kql: 2 rules converted, 1 failed, 0 skipped; output on standard output\n") {
 		t.Errorf("stderr = %q, want %q and a count", stderr, wantErr)
 	}
 
@@ -154,5 +155,52 @@ correlation: {type: event_count, rules: [corr_a], timespan: 5m, condition: {gte:
 	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(dir, "c_cycle.yml")}, ".")
 	if code != 1 || !strings.Contains(stderr, "cycle: corr_a -> corr_b -> corr_a") {
 		t.Errorf("cycle: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// failingWriter fails every write as a full or broken output would.
+type failingWriter struct{}
+
+func (failingWriter) Write(p []byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "x", Err: syscall.EINVAL}
+}
+
+// TestIOErrorIsNoUsageError checks that an error of the run that reads like
+// a command-line error ("invalid argument") exits 1, not 2: usage errors
+// are typed, not recognised by their text.
+func TestIOErrorIsNoUsageError(t *testing.T) {
+	dir := t.TempDir()
+	rule := writeRule(t, dir, "r.yml", "    s:\n        CommandLine: a\n    condition: s\n")
+	var errOut strings.Builder
+	code := run([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", rule}, strings.NewReader(""), failingWriter{}, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "write x: invalid argument") || strings.Contains(errOut.String(), "for usage") {
+		t.Errorf("exit %d, stderr %q; want 1 and the write error", code, errOut.String())
+	}
+}
+
+// TestCheckedOptions checks that every option given is read by the target
+// and format: unknown keys get a suggestion, keys of another target or
+// format are named with who reads them.
+func TestCheckedOptions(t *testing.T) {
+	dir := t.TempDir()
+	rule := writeRule(t, dir, "r.yml", "    s:\n        CommandLine: a\n    condition: s\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-t", "kusto", "-O", "qurey_table=X"}, `-O qurey_table: unknown option "qurey_table": target kusto with format default reads query_table; did you mean "query_table"?`},
+		{[]string{"-t", "splunk", "-p", "splunk_windows", "--frequency", "1h"}, "--frequency: target splunk with format default does not read option frequency: it is for target kusto, formats sentinel_rule, arm, defender_detection"},
+		{[]string{"-t", "splunk", "-p", "splunk_windows", "-O", "min_time=-1h"}, "-O min_time: target splunk with format default does not read option min_time: it is for target splunk, format savedsearches"},
+		{[]string{"-t", "kusto", "-f", "sentinel_rule", "--arm-api-version", "2025-07-01-preview"}, "--arm-api-version: target kusto with format sentinel_rule does not read option arm_api_version: it is for target kusto, format arm"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runCLI(append(append([]string{"convert"}, tt.args...), rule), ".")
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	stdout, stderr, code := runCLI([]string{"convert", "-t", "splunk", "-p", "splunk_windows", "-f", "savedsearches", "-O", "min_time=-1h", rule}, ".")
+	if code != 0 || !strings.Contains(stdout, "dispatch.earliest_time = -1h") {
+		t.Errorf("min_time with savedsearches: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +24,12 @@ type outputs struct {
 	format  string
 	ext     string            // extension of the files of the format
 	rels    map[string]string // input file -> path relative to its argument
+	// jsonIndent re-indents the text of JSON formats (-j); -1 keeps it.
+	jsonIndent int
+	// dryRun writes and deletes nothing: what would change is listed in
+	// planned and removed.
+	dryRun  bool
+	planned []string // files that a dry run would write, in order
 
 	files     map[int][]string // result index -> files holding its documents
 	written   int              // files written
@@ -55,10 +63,37 @@ func formatExt(t *target, b backends.Backend, format string) string {
 
 // assemble returns the text of one file holding docs.
 func (w *outputs) assemble(docs []string) string {
+	text := backends.JoinQueries(docs)
 	if a, ok := w.backend.(backends.Assembler); ok {
-		return a.Assemble(w.format, docs)
+		text = a.Assemble(w.format, docs)
 	}
-	return backends.JoinQueries(docs)
+	if w.jsonIndent >= 0 {
+		text = reindentJSON(text, w.jsonIndent)
+	}
+	return text
+}
+
+// reindentJSON indents a JSON text by n spaces a level (sigma-cli's
+// --json-indent); a text that is not JSON is kept as it is.
+func reindentJSON(text string, n int) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(text), "", strings.Repeat(" ", n)); err != nil {
+		return text
+	}
+	return b.String()
+}
+
+// put writes one output file, or in a dry run notes whether it would
+// change.
+func (w *outputs) put(name string, data []byte) (changed bool, err error) {
+	if !w.dryRun {
+		return writeFileAtomic(name, data)
+	}
+	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	w.planned = append(w.planned, name)
+	return true, nil
 }
 
 // allQueries lists the documents of the rules that converted, in order.
@@ -74,7 +109,7 @@ func allQueries(results []engine.Result) []string {
 
 // writeFile writes every document into one file.
 func (w *outputs) writeFile(name string, results []engine.Result) error {
-	changed, err := writeFileAtomic(name, []byte(w.assemble(allQueries(results))))
+	changed, err := w.put(name, []byte(w.assemble(allQueries(results))))
 	if err != nil {
 		return err
 	}
@@ -129,7 +164,7 @@ func (w *outputs) writeDir(dir string, results []engine.Result) error {
 		}
 	}
 	for _, p := range plan {
-		changed, err := writeFileAtomic(p.name, []byte(w.assemble([]string{p.doc})))
+		changed, err := w.put(p.name, []byte(w.assemble([]string{p.doc})))
 		if err != nil {
 			return err
 		}
@@ -203,6 +238,17 @@ func (w *outputs) prune(dir string, results []engine.Result) error {
 	if err != nil {
 		return fmt.Errorf("cannot prune %s: %w", dir, err)
 	}
+	sort.Strings(stale)
+	w.removed = stale
+	if w.dryRun {
+		return nil
+	}
+	return removeStale(dir, stale)
+}
+
+// removeStale deletes the stale files under dir, then the directories
+// that this leaves empty.
+func removeStale(dir string, stale []string) error {
 	root := filepath.Clean(dir)
 	parents := map[string]bool{}
 	for _, path := range stale {
@@ -227,8 +273,6 @@ func (w *outputs) prune(dir string, results []engine.Result) error {
 			}
 		}
 	}
-	sort.Strings(stale)
-	w.removed = stale
 	return nil
 }
 
@@ -243,4 +287,71 @@ func (w *outputs) base(dir, file string) string {
 
 func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// writeFileAtomic writes data to name through a temporary file in the same
+// directory and a rename, so that readers never see a partial file. An
+// unchanged file is not rewritten; changed reports whether it was. An
+// existing file keeps its permissions. A symbolic link is followed, so that
+// the file it points to is replaced and the link kept. A name that is not a
+// regular file (a pipe, or a device such as /dev/stdout) is written to
+// directly: renaming over it would replace it.
+func writeFileAtomic(name string, data []byte) (changed bool, err error) {
+	target := name
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if resolved, err := filepath.EvalSymlinks(name); err == nil {
+			target = resolved
+		}
+	}
+	perm := fs.FileMode(0o644)
+	fi, err := os.Stat(target)
+	switch {
+	case err == nil && fi.IsDir():
+		return false, fmt.Errorf("cannot write the queries to %s: it is a directory", name)
+	case err == nil && !fi.Mode().IsRegular():
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return false, err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return false, err
+		}
+		return true, f.Close()
+	case err == nil:
+		perm = fi.Mode().Perm()
+		if fi.Size() == int64(len(data)) {
+			if old, err := os.ReadFile(target); err == nil && bytes.Equal(old, data) {
+				return false, nil
+			}
+		}
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	// The data must be on disk before the rename makes it the file.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
+		return false, err
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return false, err
+	}
+	return true, nil
 }

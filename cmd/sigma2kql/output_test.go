@@ -359,7 +359,10 @@ func TestDeployFlags(t *testing.T) {
 		{[]string{"-f", "sentinel_rule", "--frequency", "2h", "--period", "1h"}, 2, "queryPeriod 1h is shorter than queryFrequency 2h"},
 		{[]string{"-f", "sentinel_rule", "--frequency", "2h"}, 0, "queryFrequency: 2h\nqueryPeriod: 2h\n"},
 		{[]string{"-f", "sentinel_rule", "--period", "30d"}, 2, "queryPeriod 30d: expected 5m to 14d"},
-		{[]string{"--frequency", "2h"}, 2, "option frequency is for the formats sentinel_rule, arm, defender_detection, not default"},
+		{[]string{"--frequency", "2h"}, 2, "--frequency: target kusto with format default does not read option frequency: it is for target kusto, formats sentinel_rule, arm, defender_detection"},
+		{[]string{"-f", "defender_detection", "--period", "2h"}, 2, "--period: target kusto with format defender_detection does not read option period: it is for target kusto, formats sentinel_rule, arm"},
+		{[]string{"-f", "arm", "-O", "frequncy=2h"}, 2, `-O frequncy: unknown option "frequncy": target kusto with format arm reads arm_api_version, frequency, period, query_table, severity_map, threshold; did you mean "frequency"?`},
+		{[]string{"-f", "arm", "--threshold", "many"}, 2, `option threshold="many": expected a whole number`},
 		{[]string{"-f", "sentinel_rules"}, 2, `did you mean "sentinel_rule"?`},
 		{[]string{"--report", filepath.Join(dir, "r"), "--report-format", "xml"}, 2, `report format "xml": expected json or junit`},
 	} {

@@ -21,12 +21,12 @@ func TestParallelOutputMatchesSequential(t *testing.T) {
 	for _, dir := range dirs {
 		for _, target := range targets {
 			args := append(append([]string{"convert"}, target...), "-s", dir)
-			seqOut, seqErr, seqCode := runCLI(append(args, "-j", "1"), ".")
+			seqOut, seqErr, seqCode := runCLI(append(args, "--jobs", "1"), ".")
 			if seqOut == "" {
 				t.Fatalf("%s %v: no output", dir, target)
 			}
 			for _, jobs := range []int{0, 2, 8} {
-				out, errOut, code := runCLI(append(args, "-j", fmt.Sprint(jobs)), ".")
+				out, errOut, code := runCLI(append(args, "--jobs", fmt.Sprint(jobs)), ".")
 				if out != seqOut || errOut != seqErr || code != seqCode {
 					t.Errorf("%s %v: -j %d differs from -j 1 (exit %d vs %d; %d vs %d bytes of output, %d vs %d of errors)",
 						dir, strings.Join(target, " "), jobs, code, seqCode, len(out), len(seqOut), len(errOut), len(seqErr))

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,10 +23,13 @@ const (
 	exitUsage = 2 // the command line is wrong
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version may be set at build time with -ldflags "-X main.version=...";
+// otherwise the build info gives it (see versionText).
+var version = ""
 
-// usageError marks errors in the command line.
+// usageError marks errors in the command line: cobra's own (flags,
+// arguments, commands), which newRootCmd types at their source, and ours.
+// Every other error is a failure of the run (exit 1).
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
@@ -44,14 +47,17 @@ type target struct {
 	new         func(backends.Options) backends.Backend
 	needsPipe   bool
 	ext         string // extension of output files when the format names none
+	// correlationMethods are the ways the backend writes correlation
+	// queries (-c, --correlation-method), the default first.
+	correlationMethods []string
 }
 
 // targets lists the backends, wired explicitly.
 var targets = []target{
 	{name: "kusto", aliases: []string{"kql"}, description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
-		new: func(o backends.Options) backends.Backend { return kql.New(o) }, ext: "kql"},
+		new: func(o backends.Options) backends.Backend { return kql.New(o) }, ext: "kql", correlationMethods: []string{"default"}},
 	{name: "splunk", description: "Splunk SPL: searches, savedsearches.conf alerts and tstats data model searches",
-		new: func(o backends.Options) backends.Backend { return splunk.New(o) }, needsPipe: true, ext: "spl"},
+		new: func(o backends.Options) backends.Backend { return splunk.New(o) }, needsPipe: true, ext: "spl", correlationMethods: []string{"stats"}},
 }
 
 func findTarget(name string) (*target, error) {
@@ -83,54 +89,49 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	var ue *usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	if errors.As(err, &ue) {
 		help := "sigma2kql --help"
 		if cmd != nil && cmd != root {
 			help = cmd.CommandPath() + " --help"
 		}
-		fmt.Fprintf(stderr, "sigma2kql: %s\nRun '%s' for usage.\n", usageMessage(root, err), help)
+		fmt.Fprintf(stderr, "sigma2kql: %s\nRun '%s' for usage.\n", ue.msg, help)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "sigma2kql: %v\n", err)
 	return exitFail
 }
 
-// usageMessage is the one-line message of a usage error. Cobra's unknown
-// command error spans several lines with its suggestion; it is rewritten
-// in the form of the other errors.
-func usageMessage(root *cobra.Command, err error) string {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "unknown command ") {
-		return msg
-	}
-	// unknown command "NAME" for "sigma2kql"...
-	q, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown command "), ` for "`)
-	name, err := strconv.Unquote(q)
-	if err != nil {
-		return msg
-	}
+// unknownCommand is the error for a word that names no command of root.
+func unknownCommand(root *cobra.Command, name string) error {
 	var names []string
 	for _, c := range root.Commands() {
 		if c.IsAvailableCommand() {
 			names = append(names, c.Name())
 		}
 	}
-	msg = fmt.Sprintf("unknown command %q: expected one of %s", name, strings.Join(names, ", "))
+	msg := fmt.Sprintf("unknown command %q: expected one of %s", name, strings.Join(names, ", "))
 	if s := suggest.Nearest(name, names); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
-	return msg
+	return &usageError{msg}
 }
 
-// isCobraUsage recognises cobra's own command-line errors.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, p) {
-			return true
+// typeArgErrors makes the errors of every command's argument check usage
+// errors, cobra's own checks (cobra.NoArgs...) included.
+func typeArgErrors(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(c *cobra.Command, args []string) error {
+			err := check(c, args)
+			var ue *usageError
+			if err != nil && !errors.As(err, &ue) {
+				return &usageError{err.Error()}
+			}
+			return err
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -144,7 +145,7 @@ Monitor, and SPL for Splunk.`,
   sigma2kql list pipelines`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// Suggestions come from usageMessage, on one line.
+		// Suggestions come from unknownCommand, on one line.
 		DisableSuggestions: true,
 	}
 	root.SetIn(stdin)
@@ -153,6 +154,17 @@ Monitor, and SPL for Splunk.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err.Error()} })
 	root.AddCommand(newConvertCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout))
 	root.AddCommand(newTestCmd(stdout, stderr))
+	// A word that is no command reaches root's own argument check, which
+	// cobra would otherwise make an untyped error.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return unknownCommand(root, args[0])
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	root.InitDefaultCompletionCmd()
+	typeArgErrors(root)
 	return root
 }
 
@@ -160,10 +172,55 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of sigma2kql",
-		Args:  cobra.NoArgs,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("version takes no arguments, got %q", args[0])
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
-			fmt.Fprintf(stdout, "sigma2kql %s\n", version)
+			fmt.Fprintf(stdout, "sigma2kql %s\n", versionText())
 			return nil
 		},
 	}
+}
+
+// versionText is the version of the program: the one set at build time,
+// or the module version and the VCS revision that the Go toolchain records
+// in the binary (go build from a checkout records both; go install
+// module@version records the version).
+func versionText() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version: the binary has no build info)"
+	}
+	return buildVersion(info)
+}
+
+func buildVersion(info *debug.BuildInfo) string {
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	var vcs []string
+	if r := settings["vcs.revision"]; r != "" {
+		vcs = append(vcs, "revision "+r)
+	}
+	if t := settings["vcs.time"]; t != "" {
+		vcs = append(vcs, t)
+	}
+	if settings["vcs.modified"] == "true" {
+		vcs = append(vcs, "modified")
+	}
+	if len(vcs) > 0 {
+		v += " (" + strings.Join(vcs, ", ") + ")"
+	}
+	return v + ", " + info.GoVersion
 }

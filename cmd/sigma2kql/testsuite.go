@@ -36,12 +36,12 @@ type ruleRef struct {
 }
 
 func newRuleSet(paths []string) (*ruleSet, error) {
-	inputs, _, err := collectInputs(&convertOptions{Paths: paths})
+	set, err := collectInputs(&convertOptions{Paths: paths})
 	if err != nil {
 		return nil, err
 	}
 	rs := &ruleSet{parsed: map[string]*parsedRule{}}
-	for _, in := range inputs {
+	for _, in := range set.inputs {
 		if in.Name == "<stdin>" {
 			return nil, usagef("test reads rules from files, not from standard input")
 		}

@@ -18,11 +18,15 @@ const (
 	FormatDefender = "defender_detection"
 )
 
-// Formats describes the deployable formats for the kusto target.
+// Formats describes the deployable formats for the kusto target, with the
+// options each reads.
 var Formats = []backends.Format{
-	{Name: FormatSentinel, Description: "Microsoft Sentinel analytic rules (YAML, as in the Azure-Sentinel repository)", Ext: "yaml"},
-	{Name: FormatARM, Description: "ARM template of Microsoft Sentinel scheduled analytic rules (JSON)", Ext: "json"},
-	{Name: FormatDefender, Description: "Microsoft Defender XDR custom detection rules (Microsoft Graph request body, JSON)", Ext: "json"},
+	{Name: FormatSentinel, Description: "Microsoft Sentinel analytic rules (YAML, as in the Azure-Sentinel repository)", Ext: "yaml",
+		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold}},
+	{Name: FormatARM, Description: "ARM template of Microsoft Sentinel scheduled analytic rules (JSON)", Ext: "json",
+		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optARMAPIVersion}},
+	{Name: FormatDefender, Description: "Microsoft Defender XDR custom detection rules (Microsoft Graph request body, JSON)", Ext: "json",
+		Options: []backends.OptionSpec{optFrequency, optSeverityMap}},
 }
 
 // IsFormat reports whether format is one of the deployable formats.

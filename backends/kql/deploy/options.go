@@ -23,8 +23,20 @@ const (
 	OptARMAPIVersion = "arm_api_version"
 )
 
-// OptionKeys lists the backend options of the deployable formats.
-var OptionKeys = []string{OptFrequency, OptPeriod, OptSeverityMap, OptThreshold, OptARMAPIVersion}
+// The declarations of the options; Formats says which format reads which.
+// Each is a flag of the command line too.
+var (
+	optFrequency = backends.OptionSpec{Name: OptFrequency, Type: backends.TypeDuration, Flag: true,
+		Help: "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h)"}
+	optPeriod = backends.OptionSpec{Name: OptPeriod, Type: backends.TypeDuration, Flag: true,
+		Help: "how far back a deployed rule looks, e.g. 1h, 14d (default: the frequency)"}
+	optSeverityMap = backends.OptionSpec{Name: OptSeverityMap, Type: backends.TypeText, Flag: true,
+		Help: "alert severity per Sigma level, e.g. critical=High,high=Medium (default informational=Informational, low=Low, medium=Medium, high=High, critical=High, none=Medium)"}
+	optThreshold = backends.OptionSpec{Name: OptThreshold, Type: backends.TypeInt, Flag: true,
+		Help: "raise an alert when the query returns more rows than this (default 0)"}
+	optARMAPIVersion = backends.OptionSpec{Name: OptARMAPIVersion, Type: backends.TypeText, Flag: true,
+		Help: "API version of the alertRules resources (default " + DefaultARMAPIVersion + "; sub-techniques need a preview from 2023-12-01-preview on)"}
+)
 
 // Defaults of the options.
 const (
