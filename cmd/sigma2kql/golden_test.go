@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,16 +14,26 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in ../../golden")
 
-// A suite converts rule files of ../../rules with one command line and
-// compares the output with ../../golden/<name>/<rule path>.<ext>. A rule
+// A suite converts rule files with one command line and compares the
+// output with ../../golden/<name>/<rule path>.<ext>, the rule path being
+// relative to its root: the bundled rules (rules/, which all convert for
+// Defender XDR) or the test rules (testdata/rules/: rules for the other
+// pipelines, rules that must fail, pipeline and placeholder files). A rule
 // that fails has a .err golden file with the diagnostics instead.
 type suite struct {
 	name string
 	args []string // convert arguments before the rule file
 	ext  string   // extension of the golden files
-	dirs []string // directories of rules/ to convert; empty means all of them
-	skip []string // directories of rules/ to leave out
+	dirs []string // directories of the roots to convert; empty means all of them
+	skip []string // directories of the roots to leave out
 }
+
+// ruleRoots are the trees of rules that the suites read, relative to the
+// repository's root.
+var ruleRoots = []string{"rules", testRules}
+
+// testRules holds the rules of the tests, apart from the bundled ones.
+const testRules = "cmd/sigma2kql/testdata/rules"
 
 // nonRuleDirs hold files that are not stand-alone rules: pipelines for the
 // suites that use them, filters and correlation parts.
@@ -38,7 +49,7 @@ var suites = []suite{
 	// The seed rule with the Sigma filters of its false-positive scenarios.
 	{name: "kusto-microsoft_xdr-filters", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--filter", "rules/filters"}, ext: "kql", dirs: []string{"windows/image_load"}},
 	// Placeholders resolved from a file, and without values.
-	{name: "kusto-microsoft_xdr-placeholders", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--placeholder-file", "rules/placeholders/values.yaml"}, ext: "kql", dirs: []string{"placeholders"}},
+	{name: "kusto-microsoft_xdr-placeholders", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--placeholder-file", testRules + "/placeholders/values.yaml"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-placeholders-missing", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-placeholders-dropped", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--drop-unresolved-placeholders"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-sentinel_rule", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
@@ -60,21 +71,25 @@ var suites = []suite{
 	{name: "kusto-azure_monitor-signinlogs", args: []string{"-t", "kusto", "-p", "azure_monitor", "-O", "query_table=SigninLogs"}, ext: "kql", dirs: []string{"cloud/azure"}},
 	// A user pipeline alone, and given after a built-in one: it runs first
 	// (priority 0), so its table and field names win.
-	{name: "kusto-my_table", args: []string{"-t", "kusto", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
-	{name: "kusto-microsoft_xdr-my_table", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-p", "rules/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
+	{name: "kusto-my_table", args: []string{"-t", "kusto", "-p", testRules + "/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
+	{name: "kusto-microsoft_xdr-my_table", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-p", testRules + "/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},
 }
 
 func TestGolden(t *testing.T) {
 	root := filepath.Join("..", "..")
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
-			files := ruleFiles(t, filepath.Join(root, "rules"), s)
+			var files []ruleFile
+			for _, dir := range ruleRoots {
+				files = append(files, ruleFiles(t, root, dir, s)...)
+			}
 			if len(files) == 0 {
 				t.Fatal("no rules found")
 			}
 			want := map[string]bool{}
-			for _, rel := range files {
-				stdout, stderr, code := runCLI(append(append([]string{"convert"}, s.args...), filepath.ToSlash(filepath.Join("rules", rel))), root)
+			for _, f := range files {
+				rel := f.rel
+				stdout, stderr, code := runCLI(append(append([]string{"convert"}, s.args...), path.Join(f.root, rel)), root)
 				base := filepath.Join(root, "golden", s.name, strings.TrimSuffix(rel, filepath.Ext(rel)))
 				got, ext := stdout, "."+s.ext
 				if code != 0 {
@@ -101,10 +116,14 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// ruleFiles lists the .yml files of the suite, relative to rules/.
-func ruleFiles(t *testing.T, dir string, s suite) []string {
+// A ruleFile is a rule of a suite: its root, and its path in the root.
+type ruleFile struct{ root, rel string }
+
+// ruleFiles lists the .yml files of the suite under root/dir.
+func ruleFiles(t *testing.T, root, top string, s suite) []ruleFile {
 	t.Helper()
-	var out []string
+	var out []ruleFile
+	dir := filepath.Join(root, top)
 	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -131,7 +150,7 @@ func ruleFiles(t *testing.T, dir string, s suite) []string {
 				return nil
 			}
 		}
-		out = append(out, rel)
+		out = append(out, ruleFile{top, rel})
 		return nil
 	})
 	if err != nil {

@@ -18,11 +18,12 @@ func Fuzzing() bool {
 	return f != nil && f.Value.String() != ""
 }
 
-// Rules returns the contents of the rule files under root/rules, and under
-// the corpus when fuzzing. root is the repository root, relative to the
+// Rules returns the contents of the rule files under root/rules and of the
+// test rules (cmd/sigma2kql/testdata/rules), and under the corpus when
+// fuzzing. root is the repository root, relative to the
 // test's directory.
 func Rules(root string) [][]byte {
-	dirs := []string{filepath.Join(root, "rules")}
+	dirs := []string{filepath.Join(root, "rules"), filepath.Join(root, "cmd", "sigma2kql", "testdata", "rules")}
 	if Fuzzing() {
 		dirs = append(dirs, filepath.Join(root, "..", "shared", "conformance", "corpus"))
 	}
