@@ -85,13 +85,16 @@ func CheckOptionTypes(opts Options, specs []OptionSpec) error {
 // it: the checker of unknown options needs to know who else reads a key.
 type Declared struct {
 	Spec    OptionSpec
-	Target  string
+	Target  string   // "" for an option of the program that every target reads
 	Formats []string // the formats that read it; nil when every format of the target does
 }
 
 // Where says which target and formats read the option, e.g. "target kusto,
 // formats arm, sentinel_rule".
 func (d Declared) Where() string {
+	if d.Target == "" {
+		return "every target"
+	}
 	if len(d.Formats) == 0 {
 		return "target " + d.Target
 	}

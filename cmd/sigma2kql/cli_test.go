@@ -64,7 +64,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of`},
 		{[]string{"conver", rule}, `unknown command "conver": expected one of completion, convert, list, test, version; did you mean "convert"?` + "\nRun 'sigma2kql --help' for usage.\n"},
 		{[]string{"list", "things"}, `cannot list "things"`},
-		{[]string{"list"}, "list needs one of targets, pipelines or formats"},
+		{[]string{"list"}, "list needs one of targets, pipelines, formats or options"},
+		{[]string{"list", "formatz"}, `cannot list "formatz": expected targets, pipelines, formats, options; did you mean "formats"?`},
+		{[]string{"list", "formats", "splonk"}, `unknown target "splonk"`},
+		{[]string{"list", "targets", "kusto"}, `list targets takes no target, got "kusto"`},
+		{[]string{"version", "now"}, `version takes no arguments, got "now"`},
 		{[]string{"convert", "--nope", rule}, "unknown flag: --nope\nRun 'sigma2kql convert --help' for usage.\n"},
 	}
 	for _, tt := range tests {

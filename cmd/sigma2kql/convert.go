@@ -59,17 +59,21 @@ func newConvertCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Convert Sigma rules into queries of the target language.
 
 PATH is a rule file, a directory (searched recursively for .yml and .yaml
-files) or - for standard input. Queries go to standard output, a blank line
-between two, or with -o to a file; -o DIR/ (an existing directory, or a
-path ending in /) writes one file per rule, mirroring the input tree, and
-rewrites only the files that changed. Every rule that cannot be converted
-is reported on standard error as file:line:col: message, and the others are
-still converted; --report writes the outcome of every rule as JSON or JUnit.
+files, leaving out directories whose name starts with a dot and files that
+hold no Sigma document; -v names them) or - for standard input. Queries go
+to standard output, a blank line between two, or with -o to a file; -o DIR/
+(an existing directory, or a path ending in /) writes one file per rule,
+mirroring the input tree, and rewrites only the files that changed. Every
+rule that cannot be converted is reported on standard error as
+file:line:col: message, and the others are still converted; a summary line
+ends every run; --report writes the outcome of every rule as JSON or JUnit.
+The flags of sigma-cli's convert are accepted with sigma-cli's meaning.
 
 Exit status: 0 when every rule converted (or failures were skipped with -s),
-1 when some rule failed, 2 for a wrong command line.`,
+1 when some rule failed, a directory gave no rule, --prune was refused or
+the run failed otherwise, 2 for a wrong command line.`,
 		Example: `  # Defender XDR advanced hunting queries for a rule
-  sigma2kql convert -t kusto -p microsoft_xdr rules/image_load/cmstp.yml
+  sigma2kql convert -t kusto -p microsoft_xdr rules/windows/image_load/image_load_dll_cmstp_susp_location.yml
 
   # a whole tree, skipping rules the pipeline cannot map
   sigma2kql convert -t kusto -p microsoft_xdr -s rules/

@@ -47,7 +47,7 @@ func loadPipelines(o *convertOptions, t *target) ([]*pipeline.Pipeline, error) {
 			}
 		}
 		if o.PipelineCheck && len(p.Targets) > 0 && !slices.Contains(p.Targets, t.name) {
-			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --pipeline-check=false to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.name)
+			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --disable-pipeline-check to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.name)
 		}
 		out = append(out, p)
 	}

@@ -20,7 +20,7 @@ var runOptions = []backends.OptionSpec{
 func declaredOptions() []backends.Declared {
 	var all []backends.Declared
 	for _, s := range runOptions {
-		all = append(all, backends.Declared{Spec: s, Target: "every target"})
+		all = append(all, backends.Declared{Spec: s})
 	}
 	for _, t := range targets {
 		all = append(all, backends.Declarations(t.name, t.new(nil))...)
