@@ -158,3 +158,14 @@ func TestBuildVersion(t *testing.T) {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
 }
+
+// TestReadmeCommandPrintsNoError runs the README's first command: the
+// bundled rules all convert for Defender XDR, so standard error holds the
+// summary line only.
+func TestReadmeCommandPrintsNoError(t *testing.T) {
+	stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "rules/"}, filepath.Join("..", ".."))
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != 0 || stdout == "" || len(lines) != 1 || !strings.Contains(lines[0], " converted, 0 failed, ") {
+		t.Errorf("exit %d; standard error must be the summary line alone:\n%s", code, stderr)
+	}
+}
