@@ -149,6 +149,7 @@ type conversion struct {
 	backend backends.Backend
 	cfg     *engine.Config
 	in      *inputSet
+	skipped []engine.Result // inputs of a walk that are not Sigma documents
 }
 
 // runConvert runs the convert command in its phases: the options, their
@@ -162,8 +163,9 @@ func runConvert(o *convertOptions) error {
 		return err
 	}
 	all := engine.Run(c.cfg, c.in.inputs)
-	results, skipped := splitSkipped(all)
-	st := c.diagnose(results, skipped)
+	var results []engine.Result
+	results, c.skipped = splitSkipped(all)
+	st := c.diagnose(results, c.skipped)
 	out, err := c.write(results, st)
 	if err != nil {
 		return err

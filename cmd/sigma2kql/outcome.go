@@ -132,7 +132,7 @@ func (w *outputs) listPlan(stdout io.Writer) {
 // --prune was refused.
 func (c *conversion) finish(results []engine.Result, out *outputs, st *stats) error {
 	if c.o.Report != "" && !c.o.DryRun {
-		if err := writeReport(c.o, c.t.name, results, out); err != nil {
+		if err := writeReport(c.o, c.t.name, results, c.skipped, out); err != nil {
 			return err
 		}
 	}

@@ -29,6 +29,13 @@ type report struct {
 	Summary reportSummary  `json:"summary"`
 	Rules   []reportedRule `json:"rules"`
 	Removed []string       `json:"removed,omitempty"` // files deleted by --prune
+	Skipped []skippedFile  `json:"skipped,omitempty"` // files of a walk that hold no Sigma document
+}
+
+// A skippedFile is a file that a directory walk found but left out.
+type skippedFile struct {
+	Source string `json:"source"`
+	Reason string `json:"reason"`
 }
 
 type reportSummary struct {
@@ -39,6 +46,7 @@ type reportSummary struct {
 	FilesWritten   int `json:"files_written"`
 	FilesUnchanged int `json:"files_unchanged"`
 	FilesRemoved   int `json:"files_removed"`
+	FilesSkipped   int `json:"files_skipped"` // not Sigma documents
 }
 
 type reportedRule struct {
@@ -92,8 +100,12 @@ func buildReport(targetName, format string, results []engine.Result, out *output
 
 // writeReport writes the report of the run to o.Report, as JSON or as
 // JUnit XML.
-func writeReport(o *convertOptions, targetName string, results []engine.Result, out *outputs) error {
+func writeReport(o *convertOptions, targetName string, results, skipped []engine.Result, out *outputs) error {
 	rep := buildReport(targetName, o.Format, results, out)
+	for _, r := range skipped {
+		rep.Skipped = append(rep.Skipped, skippedFile{Source: filepath.ToSlash(r.File), Reason: r.Skipped})
+	}
+	rep.Summary.FilesSkipped = len(skipped)
 	var data []byte
 	var err error
 	if o.ReportFormat == "junit" {

@@ -53,6 +53,11 @@ func TestWalkSkipsWhatIsNoRule(t *testing.T) {
 			t.Errorf("-v does not report %s:\n%s", name, stderr)
 		}
 	}
+	rep := filepath.Join(dir, "report.json")
+	runCLI(append(args, "--report", rep), ".")
+	if r := readReport(t, rep); r.Summary.FilesSkipped != 3 || len(r.Skipped) != 3 || r.Skipped[0].Source != filepath.ToSlash(filepath.Join(in, "empty.yml")) {
+		t.Errorf("report: %d files skipped, %+v", r.Summary.FilesSkipped, r.Skipped)
+	}
 	// Named on the command line, a file is never skipped.
 	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", filepath.Join(in, "values.yaml")}, ".")
 	if code != 1 || !strings.Contains(stderr, "rule has no detection") {
