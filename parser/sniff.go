@@ -10,12 +10,13 @@ import (
 
 // sigmaKeys are the top-level keys that make a YAML document a Sigma
 // document: a rule, a correlation or a filter. (A collection's global
-// document may hold a detection too.)
-var sigmaKeys = map[string]bool{"detection": true, "correlation": true, "filter": true}
+// document may hold a detection too.) A logsource also makes one: a rule
+// whose detection key is misspelt must be reported, not skipped.
+var sigmaKeys = map[string]bool{"detection": true, "correlation": true, "filter": true, "logsource": true}
 
 // HasSigmaDocument reports whether src may hold a Sigma document: some
-// document of the YAML stream has a top-level detection, correlation or
-// filter key, or the text cannot be read as YAML at all (then only the
+// document of the YAML stream has a top-level detection, correlation,
+// filter or logsource key, or the text cannot be read as YAML at all (then only the
 // parser can say what is wrong). A pipeline file, a file of placeholder
 // values or a CI workflow has none.
 func HasSigmaDocument(src []byte) bool {

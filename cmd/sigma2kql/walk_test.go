@@ -27,6 +27,7 @@ func TestWalkSkipsWhatIsNoRule(t *testing.T) {
 		".git/rule.yml":                "detection: {condition: x}\n",
 		"empty.yml":                    "",
 		"windows/not_yaml_at_all.yml":  "title: [unclosed\n",
+		"windows/misspelt.yml":         "title: m\nlogsource: {category: process_creation}\ndetecton: {s: {a: b}, condition: s}\n",
 		"windows/filter_only/flt.yaml": "title: f\nfilter: {rules: [x], selection: {a: b}, condition: selection}\nlogsource: {product: windows}\n",
 	}
 	for name, src := range files {
@@ -39,7 +40,8 @@ func TestWalkSkipsWhatIsNoRule(t *testing.T) {
 	args := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", in}
 	_, stderr, code := runCLI(args, ".")
 	want := filepath.Join(in, "windows", "not_yaml_at_all.yml") + ":1:1: invalid YAML"
-	if code != 1 || !strings.HasPrefix(stderr, want) || !strings.HasSuffix(stderr, "sigma2kql: 1 rule converted, 1 failed, 3 skipped; output on standard output\n") {
+	if code != 1 || !strings.Contains(stderr, want) || !strings.Contains(stderr, filepath.Join(in, "windows", "misspelt.yml")+":1:1: rule \"m\" has no detection") ||
+		!strings.HasSuffix(stderr, "sigma2kql: 1 rule converted, 2 failed, 3 skipped; output on standard output\n") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 1, an error at %s and 3 files skipped", code, stderr, want)
 	}
 	_, stderr, _ = runCLI(append(args, "-v"), ".")
