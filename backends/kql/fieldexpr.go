@@ -37,7 +37,7 @@ type fieldExpr struct {
 var conversions = map[string]columnKind{
 	"tostring": text, "strcat": text, "tolower": text, "toupper": text, "trim": text,
 	"tolong": numeric, "toint": numeric, "todouble": numeric, "toreal": numeric,
-	"tobool": boolean,
+	"tobool":     boolean,
 	"parse_json": dynamicKind, "todynamic": dynamicKind, "parse_xml": dynamicKind,
 }
 
