@@ -1,7 +1,6 @@
 package kql
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -13,21 +12,13 @@ import (
 // Computed columns and the prefilter.
 //
 // A pipeline may declare columns that the query computes from the table's
-// own columns before it tests the rule's condition, such as the named
-// values of an XML column read with parse_xml into a property bag. It
-// stores them with a set_state step under the key query_columns, a list
-// of entries, each giving the columns it defines (name: Kusto type) and
-// the KQL lines that compute them:
-//
-//	- type: set_state
-//	  key: query_columns
-//	  value:
-//	    - columns: {EventDataBag: dynamic}
-//	      kql: "| extend EventDataBag = parse_json(EventData)"
-//
-// The query template says where they go: a template line holding
-// {columns} becomes the lines of the entries whose columns the rule uses
-// (in the order declared), and disappears when it uses none. A template
+// own columns before it tests the rule's condition (computed_column steps,
+// pipeline.Result.Columns), such as the named values of an XML column read
+// with parse_xml into a property bag. The query template says where they
+// go: a template line holding {columns} becomes the lines of the
+// declarations whose columns the rule uses (in the order declared), and
+// disappears when it uses none; without {columns} they go before the line
+// of {condition}. A template
 // line holding {prefilter} gets the tests that the pipelines added in
 // front of the condition (add_condition), which then leave {condition};
 // the line disappears when there are none. So
@@ -40,78 +31,44 @@ import (
 // first narrows the table on its own columns (channel, event ID), then
 // computes what the rule needs on the rows left, then tests the rule.
 
-// stateColumns is the set_state key of the computed columns.
-const stateColumns = "query_columns"
-
-// A computedColumns holds the columns a pipeline declared for one rule and
-// records which ones the rule's query uses.
+// A computedColumns records which of the columns that the pipelines
+// declared (pipeline.Result.Columns) a query uses.
 type computedColumns struct {
-	entries []columnEntry
-	byName  map[string]*computedColumn
-	used    []bool // per entry
+	cols []*pipeline.Column
+	used []bool
 }
 
-type columnEntry struct {
-	kql string
-}
-
-// A computedColumn is one column computed by the query.
-type computedColumn struct {
-	typ   string // Kusto type, lower case
-	kind  columnKind
-	entry int
-}
-
-// computedFrom reads the computed columns of a result's state. A value of
-// the wrong shape is an error in the pipeline, reported at the rule.
-func computedFrom(res *pipeline.Result) (*computedColumns, error) {
-	raw, ok := res.State[stateColumns]
-	if !ok {
-		return nil, nil
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return nil, fmt.Errorf("set_state %s: expected a list of {columns, kql} entries", stateColumns)
-	}
-	c := &computedColumns{byName: map[string]*computedColumn{}, used: make([]bool, len(list))}
-	for i, e := range list {
-		m, ok := e.(map[string]any)
-		kqlText, okText := m["kql"].(string)
-		cols, okCols := m["columns"].(map[string]any)
-		if !ok || !okText || !okCols || len(cols) == 0 {
-			return nil, fmt.Errorf("set_state %s: entry %d needs columns (name: type) and kql (text)", stateColumns, i+1)
-		}
-		c.entries = append(c.entries, columnEntry{kql: strings.TrimRight(kqlText, "\n")})
-		for name, t := range cols {
-			typ := strings.ToLower(fmt.Sprint(t))
-			c.byName[name] = &computedColumn{typ: typ, kind: kindOf(typ), entry: i}
-		}
-	}
-	return c, nil
-}
-
-// computed returns the computed column called name, or nil, and records
-// that the query uses it.
-func (p *printer) computed(name string) *computedColumn {
-	if p.cols == nil {
+func newComputed(res *pipeline.Result) *computedColumns {
+	if len(res.Columns) == 0 {
 		return nil
 	}
-	col := p.cols.byName[name]
-	if col != nil {
-		p.cols.used[col.entry] = true
-	}
-	return col
+	return &computedColumns{cols: res.Columns, used: make([]bool, len(res.Columns))}
 }
 
-// lines returns the KQL of the entries used, in declaration order.
+// computed returns the type of the computed column called name, or "",
+// and records that the query uses it.
+func (p *printer) computed(name string) string {
+	if p.cols == nil {
+		return ""
+	}
+	for i, c := range p.cols.cols {
+		if t, ok := c.Types[name]; ok {
+			p.cols.used[i] = true
+			return strings.ToLower(t)
+		}
+	}
+	return ""
+}
+
+// lines returns the KQL of the columns used, in declaration order.
 func (c *computedColumns) lines() string {
 	if c == nil {
 		return ""
 	}
 	var out []string
-	for i, e := range c.entries {
+	for i, col := range c.cols {
 		if c.used[i] {
-			out = append(out, e.kql)
+			out = append(out, strings.TrimRight(col.Text, "\n"))
 		}
 	}
 	return strings.Join(out, "\n")
@@ -180,16 +137,6 @@ func fillLines(q, name, value string) string {
 	return strings.Join(out, "\n")
 }
 
-// fresh returns the same columns with none used yet.
-func (c *computedColumns) fresh() *computedColumns {
-	if c == nil {
-		return nil
-	}
-	n := *c
-	n.used = make([]bool, len(c.used))
-	return &n
-}
-
 // merge records the columns that o used as used.
 func (c *computedColumns) merge(o *computedColumns) {
 	if c == nil || o == nil {
@@ -231,4 +178,17 @@ func noTable(r *ast.Rule) error {
 		}
 	}
 	return ast.Errorf(pos, "no pipeline of the run has a table for log source {%s}; see 'sigma2kql list pipelines' for one that covers it, or set one with -O query_table=TABLE", strings.Join(ls, ", "))
+}
+
+// withColumns fills the {prefilter} and {columns} lines of template q (see
+// the top of this file).
+func withColumns(q, pre string, cols *computedColumns) string {
+	lines := cols.lines()
+	if lines != "" && !hasPlaceholder(q, "columns") {
+		q = strings.Replace(q, "| where {condition}", "{columns}\n| where {condition}", 1)
+	}
+	if hasPlaceholder(q, "prefilter") || hasPlaceholder(q, "columns") {
+		q = fillLines(fillLines(q, "prefilter", pre), "columns", lines)
+	}
+	return q
 }

@@ -59,10 +59,7 @@ func (w *corrWriter) input(in *backends.CorrelationInput, single bool) (string, 
 			// The pipelines dropped every test of the rule (typically
 			// its event IDs, which chose the table): every event of the
 			// table counts.
-			cols, err := computedFrom(in.Rule)
-			if err != nil {
-				return "", ast.Errorf(in.Rule.Rule.DocPos, "%v", err)
-			}
+			cols := newComputed(in.Rule)
 			excl, err := w.b.exclusions(in.Rule, cols)
 			if err != nil {
 				return "", err

@@ -46,17 +46,13 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	}
 	var errs ast.ErrorList
 	var out []string
-	cols, err := computedFrom(res)
-	if err != nil {
-		return nil, ast.Errorf(r.DocPos, "%v", err)
-	}
-	exclCols := cols.fresh()
+	exclCols := newComputed(res)
 	excl, err := b.exclusions(res, exclCols)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range r.Detection.Conditions {
-		p := &printer{res: res, opts: b.opts, cols: cols.fresh()}
+		p := &printer{res: res, opts: b.opts, cols: newComputed(res)}
 		p.cols.merge(exclCols)
 		pre, cond, ok := p.condition(r.Detection, c.Expr)
 		if !ok {
@@ -103,9 +99,6 @@ func (b *Backend) exclusions(res *pipeline.Result, cols *computedColumns) ([]str
 // per filter exclusion.
 func finalize(res *pipeline.Result, pre, cond string, exclusions []string, cols *computedColumns) string {
 	q := res.Query
-	if hasPlaceholder(q, "prefilter") || hasPlaceholder(q, "columns") {
-		q = fillLines(fillLines(q, "prefilter", pre), "columns", cols.lines())
-	}
 	if q == "" {
 		if res.Table == "" {
 			for _, e := range exclusions {
@@ -115,6 +108,7 @@ func finalize(res *pipeline.Result, pre, cond string, exclusions []string, cols 
 		}
 		q = "{table}\n| where {condition}"
 	}
+	q = withColumns(q, pre, cols)
 	q = fillTemplate(q, quoteName(res.Table), cond)
 	for _, e := range exclusions {
 		q += "\n| where " + e
@@ -404,8 +398,16 @@ func (p *printer) match(m *backends.Match) {
 			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
 		}
 	case *ast.Null:
+		if p.expr(m.Field) != nil {
+			// A value inside a column: absent, null or empty.
+			p.b.WriteString("isempty(" + p.asText(m.Field) + ")")
+			return
+		}
 		p.b.WriteString("isnull(" + f + ")")
 	case *ast.Exists:
+		if p.expr(m.Field) != nil {
+			f = p.asText(m.Field)
+		}
 		if v.Exists {
 			p.b.WriteString("isnotempty(" + f + ")")
 		} else {

@@ -39,8 +39,8 @@ func (p *printer) colType(field string) string {
 	if e := p.expr(field); e != nil {
 		return kindNames[e.kind]
 	}
-	if c := p.computed(field); c != nil {
-		return c.typ
+	if t := p.computed(field); t != "" {
+		return t
 	}
 	if p.res.Schema == nil {
 		return ""
@@ -55,8 +55,8 @@ func (p *printer) kind(field string) columnKind {
 	if e := p.expr(field); e != nil {
 		return e.kind
 	}
-	if c := p.computed(field); c != nil {
-		return kindOf(c.typ)
+	if t := p.computed(field); t != "" {
+		return kindOf(t)
 	}
 	if p.res.Schema == nil {
 		return unknown
