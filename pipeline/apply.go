@@ -26,6 +26,7 @@ type Result struct {
 	State      map[string]any // values set by set_state
 	Query      string         // how the backend's condition becomes the query; "" for as is
 	TimeColumn string         // the event time column ("" if no pipeline says)
+	Columns    []*Column      // columns the query may compute (computed_column)
 
 	pipelines []*Pipeline
 	applied   map[string]bool

@@ -61,12 +61,23 @@ func (s *ValidateFields) check(x *run, table *Table, pos ast.Pos, field, what st
 }
 
 // allowed reports whether the step accepts field in table: a column of the
-// table, a name the step allows, or, with allow_mapping_keys, a name that a
+// table (or one the query computes), a path into a column of the table
+// (EventData.Image, see FieldPath), a name the step allows, or, with
+// allow_mapping_keys, a name that a
 // map_fields step of the pipeline maps for this table. It is called for
 // every field of every rule, so it only looks names up.
 func (s *ValidateFields) allowed(x *run, table *Table, field string) bool {
 	if _, ok := table.Columns[field]; ok || slices.Contains(s.Allow, field) {
 		return true
+	}
+	if _, ok := ColumnType(nil, x.res.Columns, field); ok {
+		return true // a computed column
+	}
+	if p, ok := table.IsPath(field, x.res.Columns); ok {
+		// A member of a dynamic column, or a function of a column: the
+		// column must exist.
+		_, ok := ColumnType(table, x.res.Columns, p.Root())
+		return ok
 	}
 	if !s.AllowMappingKeys {
 		return false

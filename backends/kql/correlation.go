@@ -59,11 +59,12 @@ func (w *corrWriter) input(in *backends.CorrelationInput, single bool) (string, 
 			// The pipelines dropped every test of the rule (typically
 			// its event IDs, which chose the table): every event of the
 			// table counts.
-			excl, err := w.b.exclusions(in.Rule)
+			cols := newComputed(in.Rule)
+			excl, err := w.b.exclusions(in.Rule, cols)
 			if err != nil {
 				return "", err
 			}
-			qs = []string{strings.TrimSuffix(finalize(in.Rule, "true", excl), "\n| where true")}
+			qs = []string{strings.TrimSuffix(finalize(in.Rule, "", "true", excl, cols), "\n| where true")}
 		}
 		if len(qs) != 1 {
 			return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d queries; a rule in a correlation must convert to one", in.Ref, len(qs))

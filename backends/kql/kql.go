@@ -41,24 +41,28 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	if r.Detection == nil {
 		return nil, nil
 	}
+	if res.Table == "" && hasPlaceholder(res.Query, "table") {
+		return nil, noTable(r)
+	}
 	var errs ast.ErrorList
 	var out []string
-	excl, err := b.exclusions(res)
+	exclCols := newComputed(res)
+	excl, err := b.exclusions(res, exclCols)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range r.Detection.Conditions {
-		p := &printer{res: res, opts: b.opts}
-		tree := backends.Resolve(r.Detection, c.Expr)
-		if backends.IsEmpty(tree) {
+		p := &printer{res: res, opts: b.opts, cols: newComputed(res)}
+		p.cols.merge(exclCols)
+		pre, cond, ok := p.condition(r.Detection, c.Expr)
+		if !ok {
 			continue
 		}
-		p.node(tree, top)
 		if len(p.errs) > 0 {
 			errs = append(errs, p.errs...)
 			continue
 		}
-		out = append(out, finalize(res, p.b.String(), excl))
+		out = append(out, finalize(res, pre, cond, excl, p.cols))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -71,7 +75,7 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 
 // exclusions prints the conditions of the Sigma filters applied to the
 // rule, each as the argument of not(...).
-func (b *Backend) exclusions(res *pipeline.Result) ([]string, error) {
+func (b *Backend) exclusions(res *pipeline.Result, cols *computedColumns) ([]string, error) {
 	var out []string
 	var errs ast.ErrorList
 	for _, e := range res.Rule.Detection.Exclusions {
@@ -79,7 +83,7 @@ func (b *Backend) exclusions(res *pipeline.Result) ([]string, error) {
 		if backends.IsEmpty(tree) {
 			continue
 		}
-		p := &printer{res: res, opts: b.opts}
+		p := &printer{res: res, opts: b.opts, cols: cols}
 		p.b.WriteString("not(")
 		p.node(tree, inNot)
 		p.b.WriteString(")")
@@ -90,8 +94,10 @@ func (b *Backend) exclusions(res *pipeline.Result) ([]string, error) {
 }
 
 // finalize assembles the query from the pipelines' template: the table, the
-// condition, and one more where clause per filter exclusion.
-func finalize(res *pipeline.Result, cond string, exclusions []string) string {
+// tests the pipelines added (when the template has {prefilter}), the
+// computed columns (columns.go), the condition, and one more where clause
+// per filter exclusion.
+func finalize(res *pipeline.Result, pre, cond string, exclusions []string, cols *computedColumns) string {
 	q := res.Query
 	if q == "" {
 		if res.Table == "" {
@@ -102,6 +108,7 @@ func finalize(res *pipeline.Result, cond string, exclusions []string) string {
 		}
 		q = "{table}\n| where {condition}"
 	}
+	q = withColumns(q, pre, cols)
 	q = fillTemplate(q, quoteName(res.Table), cond)
 	for _, e := range exclusions {
 		q += "\n| where " + e
@@ -138,10 +145,12 @@ func fillTemplate(q, table, cond string) string {
 
 // printer writes one condition.
 type printer struct {
-	res  *pipeline.Result
-	opts backends.Options
-	b    strings.Builder
-	errs ast.ErrorList
+	res   *pipeline.Result
+	opts  backends.Options
+	b     strings.Builder
+	errs  ast.ErrorList
+	exprs map[string]*fieldExpr // field expressions read so far (fieldexpr.go)
+	cols  *computedColumns      // the columns the query may compute (columns.go)
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {
@@ -361,7 +370,7 @@ func (p *printer) match(m *backends.Match) {
 		p.keyword(m)
 		return
 	}
-	f := quoteName(m.Field)
+	f := p.ref(m.Field)
 	kind := p.kind(m.Field)
 	switch v := m.Value.(type) {
 	case *ast.String:
@@ -377,7 +386,7 @@ func (p *printer) match(m *backends.Match) {
 		// form.
 		p.str(p.asText(m.Field), v)
 	case *ast.Number:
-		if kind == text || kind == other {
+		if kind == text || kind == other || kind == dynamicKind {
 			p.b.WriteString(p.asText(m.Field) + " =~ " + quote(v.Text))
 			return
 		}
@@ -389,8 +398,16 @@ func (p *printer) match(m *backends.Match) {
 			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
 		}
 	case *ast.Null:
+		if p.expr(m.Field) != nil {
+			// A value inside a column: absent, null or empty.
+			p.b.WriteString("isempty(" + p.asText(m.Field) + ")")
+			return
+		}
 		p.b.WriteString("isnull(" + f + ")")
 	case *ast.Exists:
+		if p.expr(m.Field) != nil {
+			f = p.asText(m.Field)
+		}
 		if v.Exists {
 			p.b.WriteString("isnotempty(" + f + ")")
 		} else {
@@ -404,9 +421,9 @@ func (p *printer) match(m *backends.Match) {
 		p.b.WriteString(fn + "(" + p.asText(m.Field) + ", " + quote(v.Network) + ")")
 	case *ast.Compare:
 		switch kind {
-		case text:
-			// Numbers kept in a string column (ASIM process IDs):
-			// compare them as numbers.
+		case text, dynamicKind:
+			// Numbers kept in a string column (ASIM process IDs) or
+			// in a dynamic value: compare them as numbers.
 			conv := "tolong("
 			if strings.ContainsAny(v.Number.Text, ".eE") {
 				conv = "todouble("

@@ -18,6 +18,7 @@ const (
 	numeric
 	boolean
 	other
+	dynamicKind // a dynamic value: a member of a dynamic column (fieldexpr.go)
 )
 
 // asText returns a column as a string expression: the column itself when
@@ -25,9 +26,9 @@ const (
 // other types, so that the string operators (=~, contains, in~, matches
 // regex...) apply to it.
 func (p *printer) asText(field string) string {
-	f := quoteName(field)
+	f := p.ref(field)
 	switch p.kind(field) {
-	case numeric, boolean, other:
+	case numeric, boolean, other, dynamicKind:
 		return "tostring(" + f + ")"
 	}
 	return f
@@ -35,13 +36,28 @@ func (p *printer) asText(field string) string {
 
 // colType returns the type the schema gives a column, lower case, or "".
 func (p *printer) colType(field string) string {
+	if e := p.expr(field); e != nil {
+		return kindNames[e.kind]
+	}
+	if t := p.computed(field); t != "" {
+		return t
+	}
 	if p.res.Schema == nil {
 		return ""
 	}
 	return strings.ToLower(p.res.Schema.Columns[field])
 }
 
+// kindNames names the kinds of field expressions in messages.
+var kindNames = map[columnKind]string{text: "string", numeric: "long", boolean: "bool", dynamicKind: "dynamic"}
+
 func (p *printer) kind(field string) columnKind {
+	if e := p.expr(field); e != nil {
+		return e.kind
+	}
+	if t := p.computed(field); t != "" {
+		return kindOf(t)
+	}
 	if p.res.Schema == nil {
 		return unknown
 	}
@@ -49,6 +65,11 @@ func (p *printer) kind(field string) columnKind {
 	if !ok {
 		return unknown
 	}
+	return kindOf(t)
+}
+
+// kindOf returns the kind of a column of Kusto type t.
+func kindOf(t string) columnKind {
 	switch strings.ToLower(t) {
 	case "string":
 		return text
@@ -56,6 +77,8 @@ func (p *printer) kind(field string) columnKind {
 		return numeric
 	case "bool", "boolean":
 		return boolean
+	case "dynamic":
+		return dynamicKind
 	}
 	return other
 }
@@ -101,7 +124,7 @@ func boolText(s *ast.String) (string, bool) {
 // that are numbers) are listed as numbers with "in": "in~" takes strings
 // only.
 func (p *printer) in(field string, vals []ast.Value) {
-	f := quoteName(field)
+	f := p.ref(field)
 	if p.kind(field) == numeric {
 		nums := make([]string, 0, len(vals))
 		for _, v := range vals {

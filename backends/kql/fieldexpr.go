@@ -1,0 +1,91 @@
+package kql
+
+import (
+	"strings"
+
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+// Field expressions: a pipeline may map a Sigma field to a value inside a
+// column rather than to a column (pipeline.FieldPath): a member of a
+// dynamic column (EventData.Image, DeviceDetail.isCompliant), a member of a
+// column parsed on the fly (parse_json(AdditionalFields).PipeName), a
+// conversion (tostring(...)), or a member of a column the query computes
+// (columns.go). The printer writes such a path as KQL, each member name an
+// identifier or, when it is none (member names come from rule files, which
+// are untrusted), a quoted string: EventData['Image Path']. A dynamic value
+// is compared as text with tostring() and as a number with tolong().
+
+// A fieldExpr is a field name read as an expression.
+type fieldExpr struct {
+	kind columnKind // what the expression yields
+	text string     // the expression as KQL
+}
+
+// conversions maps the functions a field path may apply to the kind of
+// value they yield.
+var conversions = map[string]columnKind{
+	"tostring": text, "tolower": text, "toupper": text, "trim": text,
+	"tolong": numeric, "toint": numeric, "todouble": numeric, "toreal": numeric,
+	"tobool":     boolean,
+	"parse_json": dynamicKind, "todynamic": dynamicKind, "parse_xml": dynamicKind,
+}
+
+// expr returns the expression that field stands for, or nil when it is a
+// column name. Results are cached per printer.
+func (p *printer) expr(field string) *fieldExpr {
+	if !strings.ContainsAny(field, ".([") {
+		return nil
+	}
+	if e, ok := p.exprs[field]; ok {
+		return e
+	}
+	var e *fieldExpr
+	if path, ok := p.res.Schema.IsPath(field, p.res.Columns); ok {
+		e = p.render(path)
+	}
+	if p.exprs == nil {
+		p.exprs = map[string]*fieldExpr{}
+	}
+	p.exprs[field] = e
+	return e
+}
+
+// render writes a field path as KQL, or returns nil for a function it does
+// not know.
+func (p *printer) render(path *pipeline.FieldPath) *fieldExpr {
+	e := &fieldExpr{}
+	if path.Func != "" {
+		kind, ok := conversions[path.Func]
+		arg := p.render(path.Arg)
+		if !ok || arg == nil {
+			return nil
+		}
+		e.kind, e.text = kind, path.Func+"("+arg.text+")"
+	} else {
+		p.computed(path.Column)
+		e.kind, e.text = p.kind(path.Column), quoteName(path.Column)
+	}
+	if len(path.Members) == 0 {
+		return e
+	}
+	var b strings.Builder
+	b.WriteString(e.text)
+	for _, m := range path.Members {
+		if isIdent(m) && !reserved[m] {
+			b.WriteString("." + m)
+		} else {
+			b.WriteString("[" + quoteWith(m, '\'') + "]")
+		}
+	}
+	return &fieldExpr{kind: dynamicKind, text: b.String()}
+}
+
+// ref returns the KQL text of a field: its expression, or the column name.
+func (p *printer) ref(field string) string {
+	if e := p.expr(field); e != nil {
+		return e.text
+	}
+	p.computed(field)
+	return quoteName(field)
+}

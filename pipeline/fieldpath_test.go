@@ -1,0 +1,109 @@
+package pipeline_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/parser"
+	"github.com/sigma2kql/sigma2kql/pipeline"
+)
+
+func TestParseFieldPath(t *testing.T) {
+	tests := []struct {
+		in   string
+		want *pipeline.FieldPath // nil: no path
+	}{
+		{"Image", nil},
+		{"EventData.Image", &pipeline.FieldPath{Column: "EventData", Members: []string{"Image"}}},
+		{"EventData['Image Path'].x", &pipeline.FieldPath{Column: "EventData", Members: []string{"Image Path", "x"}}},
+		{`a["b.c"]`, &pipeline.FieldPath{Column: "a", Members: []string{"b.c"}}},
+		{"parse_json(AdditionalFields).PipeName", &pipeline.FieldPath{Func: "parse_json",
+			Arg: &pipeline.FieldPath{Column: "AdditionalFields"}, Members: []string{"PipeName"}}},
+		{"tostring(parse_json(A).b)", &pipeline.FieldPath{Func: "tostring",
+			Arg: &pipeline.FieldPath{Func: "parse_json", Arg: &pipeline.FieldPath{Column: "A"}, Members: []string{"b"}}}},
+		{"cs-method", nil},
+		{"a..b", nil},
+		{"a['b]", nil},
+		{"f(a", nil},
+		{"f(a b).c", nil},
+		{"1a.b", nil},
+	}
+	for _, tt := range tests {
+		got, ok := pipeline.ParseFieldPath(tt.in)
+		if ok != (tt.want != nil) || ok && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseFieldPath(%q) = %+v, %v; want %+v", tt.in, got, ok, tt.want)
+		}
+	}
+}
+
+const computedPipeline = `name: computed
+query_table: T
+schema:
+  T: {Data: dynamic, Xml: string, Name: string}
+transformations:
+  - type: computed_column
+    name: Path
+    expression: strcat(Name, "\\x")
+  - type: computed_column
+    columns: {Bag: dynamic, Text: string}
+    query: "| extend Bag = parse_xml(Xml), Text = Xml"
+  - type: map_fields
+    mapping:
+      Image: Data.Image
+      Pipe: parse_json(Xml).pipe
+      Target: Path
+      Other: Nope.x
+      Inner: Bag.inner
+  - type: validate_fields
+`
+
+func applyComputed(t *testing.T, detection string) (*pipeline.Result, error) {
+	t.Helper()
+	p, err := pipeline.Load("computed.yml", []byte(computedPipeline), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    sel:\n" + detection + "    condition: sel\n"
+	f, err := parser.ParseFile("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+}
+
+// computed_column declares the columns of the result, and validate_fields
+// accepts paths into dynamic columns, functions of columns and computed
+// columns, but not a path whose column does not exist.
+func TestComputedColumnsAndPaths(t *testing.T) {
+	res, err := applyComputed(t, "        Image: a\n        Pipe: b\n        Target: c\n        Inner: d\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*pipeline.Column{
+		{Types: map[string]string{"Path": "string"}, Text: `| extend Path = strcat(Name, "\\x")`},
+		{Types: map[string]string{"Bag": "dynamic", "Text": "string"}, Text: "| extend Bag = parse_xml(Xml), Text = Xml"},
+	}
+	if !reflect.DeepEqual(res.Columns, want) {
+		t.Errorf("Columns = %+v, want %+v", res.Columns, want)
+	}
+	_, err = applyComputed(t, "        Other: a\n")
+	if err == nil || !strings.Contains(err.Error(), `field "Nope.x" is not a column of table T`) {
+		t.Errorf("a path into no column: error %v", err)
+	}
+}
+
+func TestComputedColumnErrors(t *testing.T) {
+	for src, want := range map[string]string{
+		"transformations:\n  - type: computed_column\n    name: X\n":                      "computed_column with name needs expression",
+		"transformations:\n  - type: computed_column\n    columns: {X: string}\n":         "computed_column with columns needs query",
+		"transformations:\n  - type: computed_column\n    expression: a\n":                "transformation computed_column needs name or columns",
+		"transformations:\n  - type: computed_column\n    name: X\n    columns: {X: a}\n": "computed_column with name needs expression",
+	} {
+		_, err := pipeline.Load("p.yml", []byte(src), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", src, err, want)
+		}
+	}
+}
