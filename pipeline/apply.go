@@ -16,6 +16,8 @@ type Options struct {
 	// DropUnresolved removes values whose placeholders have no value
 	// (and items left without values) instead of failing the rule.
 	DropUnresolved bool
+
+	noSuggest bool // do not look for other pipelines that convert a rejected rule
 }
 
 // A Result is a rule prepared for a backend by the pipelines.
@@ -122,6 +124,7 @@ var noPipeline = &Pipeline{}
 // Apply runs the pipelines, in order, over a copy of r.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
+		orig:    r,
 		res:     &Result{Rule: copyRule(r), State: map[string]any{}, pipelines: ps},
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
@@ -225,6 +228,7 @@ func copyMatcher(m ast.Matcher) ast.Matcher {
 // A run is the state of one application of pipelines to a rule (Apply),
 // or of the replay of their steps on one field name (Result.field).
 type run struct {
+	orig         *ast.Rule // the rule as given to Apply
 	rule         *ast.Rule
 	res          *Result
 	p            *Pipeline                // the pipeline whose steps run
@@ -281,10 +285,18 @@ func (x *run) rulePos() ast.Pos {
 	return x.rule.DocPos
 }
 
-// expand fills {table}, {category}, {product} and {service} in a message.
+// expand fills {table}, {category}, {product}, {service} and {logsource} (all
+// three, as "product: p, service: s") in a message.
 func expand(msg string, x *run) string {
 	ls := x.rule.Logsource
-	return strings.NewReplacer("{table}", x.res.Table, "{category}", ls.Category, "{product}", ls.Product, "{service}", ls.Service).Replace(msg)
+	var all []string
+	for _, kv := range [][2]string{{"product", ls.Product}, {"category", ls.Category}, {"service", ls.Service}} {
+		if kv[1] != "" {
+			all = append(all, kv[0]+": "+kv[1])
+		}
+	}
+	return strings.NewReplacer("{table}", x.res.Table, "{category}", ls.Category, "{product}", ls.Product, "{service}", ls.Service,
+		"{logsource}", strings.Join(all, ", ")).Replace(msg)
 }
 
 // ----------------------------------------------------------------------------

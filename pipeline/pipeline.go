@@ -57,7 +57,17 @@ type TableSelection struct {
 	Categories map[string]string
 	EventIDs   *EventIDScan
 	Error      string // message when no table is found
-	pos        ast.Pos
+	// Reasons say why a rule without a table cannot be converted: the
+	// first whose condition holds gives the message.
+	Reasons []Reason
+	pos     ast.Pos
+}
+
+// A Reason is the message of a rejection for the rules that When selects
+// (log source tests only: category, product, service, tag).
+type Reason struct {
+	When    RuleCond
+	Message string
 }
 
 // An EventIDScan finds a table from event IDs in a rule's detections.
@@ -273,7 +283,11 @@ type tablesFormat struct {
 			Table string  `yaml:"table"`
 		} `yaml:"groups"`
 	} `yaml:"event_ids"`
-	Error string `yaml:"error"`
+	Error   string `yaml:"error"`
+	Reasons []struct {
+		RuleCond `yaml:",inline"`
+		Message  string `yaml:"message"`
+	} `yaml:"reasons"`
 }
 
 var (
@@ -352,6 +366,9 @@ func tableSelection(f *tablesFormat) *TableSelection {
 			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table})
 		}
 		ts.EventIDs = scan
+	}
+	for _, r := range f.Reasons {
+		ts.Reasons = append(ts.Reasons, Reason{When: r.RuleCond, Message: r.Message})
 	}
 	return ts
 }
@@ -459,7 +476,8 @@ func typeHint(msg string) string {
 // The keys of a pipeline file, of its tables section and of a step's when.
 var (
 	fileKeys     = []string{"name", "aliases", "description", "targets", "priority", "query_table", "query", "time_column", "tables", "schema", "vars", "transformations"}
-	tablesKeys   = []string{"categories", "event_ids", "error"}
+	tablesKeys   = []string{"categories", "event_ids", "error", "reasons"}
+	reasonKeys   = []string{"category", "category_not", "product", "service", "tag", "message"}
 	eventIDsKeys = []string{"detections", "fields", "groups"}
 	groupKeys    = []string{"name", "ids", "table"}
 	condKeys     = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
@@ -474,6 +492,7 @@ func (d *decoder) fileKeys(root *yaml.Node) {
 		return
 	}
 	d.unknownKeys(tables, tablesKeys)
+	d.reasons(value(tables, "reasons"))
 	ids := value(tables, "event_ids")
 	if ids == nil {
 		return
@@ -482,6 +501,20 @@ func (d *decoder) fileKeys(root *yaml.Node) {
 	if groups := value(ids, "groups"); groups != nil {
 		for _, g := range groups.Content {
 			d.unknownKeys(g, groupKeys)
+		}
+	}
+}
+
+// reasons checks the entries of the reasons list: log source tests and a
+// message each.
+func (d *decoder) reasons(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	for _, r := range n.Content {
+		d.unknownKeys(r, reasonKeys)
+		if m := value(r, "message"); m == nil || m.Value == "" {
+			d.errs.Addf(d.pos(r), "a reason needs a message")
 		}
 	}
 }

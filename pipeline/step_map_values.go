@@ -1,13 +1,16 @@
 package pipeline
 
 import (
+	"strconv"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
-// MapValues replaces exact values of Fields by others: a plain string or a
-// number found in Values becomes its replacements (several make an OR).
+// MapValues replaces exact values of Fields by others: a plain string, a
+// number or a boolean (as "true"/"false") found in Values becomes its
+// replacements (several make an OR).
 type MapValues struct {
 	StepCommon `yaml:"-"`
 	Fields     []string            `yaml:"fields"`
@@ -49,6 +52,8 @@ func (s *MapValues) apply(x *run) {
 			key, cased = v.Plain(), v.Cased
 		case *ast.Number:
 			key = v.Text
+		case *ast.Bool:
+			key = strconv.FormatBool(v.Value)
 		default:
 			return nil
 		}

@@ -60,13 +60,62 @@ func (s *SelectTable) apply(x *run) {
 	x.noTable(what)
 }
 
+// noTable rejects the rule: with the pipeline's reason for its log
+// source, else with why, and names the built-in pipelines that convert it.
 func (x *run) noTable(why string) {
-	cats := make([]string, 0, len(x.p.Tables.Categories))
-	for c := range x.p.Tables.Categories {
-		cats = append(cats, c)
+	msg := x.reason()
+	if msg == "" {
+		cats := make([]string, 0, len(x.p.Tables.Categories))
+		for c := range x.p.Tables.Categories {
+			cats = append(cats, c)
+		}
+		sort.Strings(cats)
+		msg = fmt.Sprintf("cannot choose a query table: %s (categories with a table: %s); set one with -O query_table=TABLE", why, strings.Join(cats, ", "))
 	}
-	sort.Strings(cats)
-	x.errs.Addf(x.rulePos(), "cannot choose a query table: %s (categories with a table: %s); set one with -O query_table=TABLE", why, strings.Join(cats, ", "))
+	switch alt := x.alternatives(); len(alt) {
+	case 0:
+	case 1:
+		msg += fmt.Sprintf("; pipeline %s converts it (-p %s)", alt[0], alt[0])
+	default:
+		msg += fmt.Sprintf("; pipelines %s convert it (-p NAME)", strings.Join(alt, ", "))
+	}
+	x.errs.Add(x.rulePos(), msg)
+}
+
+// reason returns the message of the first reason of the pipeline's tables
+// section that holds for the rule, or "".
+func (x *run) reason() string {
+	for i := range x.p.Tables.Reasons {
+		if r := &x.p.Tables.Reasons[i]; x.holds(&r.When) {
+			return expand(r.Message, x)
+		}
+	}
+	return ""
+}
+
+// alternatives returns the names of the built-in pipelines, for a target
+// of the current one and not in the run, whose steps accept the rule as
+// given.
+func (x *run) alternatives() []string {
+	if x.opt.noSuggest || x.orig == nil {
+		return nil
+	}
+	inRun := map[string]bool{}
+	for _, p := range x.res.pipelines {
+		inRun[p.Name] = true
+	}
+	opt := x.opt
+	opt.noSuggest = true
+	var out []string
+	for _, p := range Builtins() {
+		if inRun[p.Name] || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
+			continue
+		}
+		if _, err := Apply([]*Pipeline{p}, x.orig, opt); err == nil {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 func (x *run) scanEventIDs(scan *EventIDScan) string {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,6 +45,10 @@ var nonRuleDirs = []string{"pipelines", "filters", "placeholders"}
 // the correlation rules.
 var deployDirs = []string{"windows/image_load", "windows/network_connection", "windows/registry", "outputs", "correlations"}
 
+// seedDirs hold correlations over the seed rule, which only the suites
+// that give the seed rule (and name the directory in dirs) convert.
+var seedDirs = []string{"correlations/seed"}
+
 var suites = []suite{
 	{name: "kusto-microsoft_xdr", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", skip: nonRuleDirs},
 	// The seed rule with the Sigma filters of its false-positive scenarios.
@@ -52,6 +57,8 @@ var suites = []suite{
 	{name: "kusto-microsoft_xdr-placeholders", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--placeholder-file", testRules + "/placeholders/values.yaml"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-placeholders-missing", args: []string{"-t", "kusto", "-p", "microsoft_xdr"}, ext: "kql", dirs: []string{"placeholders"}},
 	{name: "kusto-microsoft_xdr-placeholders-dropped", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "--drop-unresolved-placeholders"}, ext: "kql", dirs: []string{"placeholders"}},
+	// A correlation that groups the seed rule by Windows' computer name.
+	{name: "kusto-microsoft_xdr-seed", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "rules/" + seedRule}, ext: "kql", dirs: seedDirs},
 	{name: "kusto-microsoft_xdr-sentinel_rule", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
 	{name: "kusto-microsoft_xdr-arm", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm"}, ext: "json", dirs: deployDirs},
 	{name: "kusto-microsoft_xdr-arm-preview", args: []string{"-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "--arm-api-version", "2025-07-01-preview"}, ext: "json", dirs: []string{"windows/image_load"}},
@@ -131,6 +138,9 @@ func ruleFiles(t *testing.T, root, top string, s suite) []ruleFile {
 		rel, _ := filepath.Rel(dir, path)
 		rel = filepath.ToSlash(rel)
 		if info.IsDir() {
+			if slices.Contains(seedDirs, rel) && !slices.Contains(s.dirs, rel) {
+				return filepath.SkipDir
+			}
 			for _, sk := range s.skip {
 				if rel == sk || strings.HasPrefix(rel, sk+"/") {
 					return filepath.SkipDir

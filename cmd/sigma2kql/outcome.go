@@ -136,6 +136,9 @@ func (c *conversion) finish(results []engine.Result, out *outputs, st *stats) er
 			return err
 		}
 	}
+	if c.o.Verbose {
+		printRejections(c.o.Stderr, results)
+	}
 	fmt.Fprintf(c.o.Stderr, "sigma2kql: %s\n", c.summary(out, st))
 	if st.refused != "" || len(st.noRules) > 0 || (st.failed > 0 && !c.o.Skip) {
 		return errFailed

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -28,8 +30,11 @@ type report struct {
 	Format  string         `json:"format"`
 	Summary reportSummary  `json:"summary"`
 	Rules   []reportedRule `json:"rules"`
-	Removed []string       `json:"removed,omitempty"` // files deleted by --prune
-	Skipped []skippedFile  `json:"skipped,omitempty"` // files of a walk that hold no Sigma document
+	// Rejections groups the rules that failed by reason: the message of
+	// their first error, most frequent first.
+	Rejections []rejection   `json:"rejections,omitempty"`
+	Removed    []string      `json:"removed,omitempty"` // files deleted by --prune
+	Skipped    []skippedFile `json:"skipped,omitempty"` // files of a walk that hold no Sigma document
 }
 
 // A skippedFile is a file that a directory walk found but left out.
@@ -57,6 +62,72 @@ type reportedRule struct {
 	Outputs  []string `json:"outputs"`
 	Error    string   `json:"error,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// A rejection is a reason for which rules failed, and the rules.
+type rejection struct {
+	Reason string   `json:"reason"`
+	Count  int      `json:"count"`
+	Rules  []string `json:"rules"`
+}
+
+// rejections groups the failed results by the message of their first
+// error (without its position): most frequent first, then by reason.
+func rejections(results []engine.Result) []rejection {
+	byReason := map[string]*rejection{}
+	var out []*rejection
+	for _, r := range results {
+		if r.Err == nil {
+			continue
+		}
+		reason := firstMessage(r.Err)
+		rj := byReason[reason]
+		if rj == nil {
+			rj = &rejection{Reason: reason}
+			byReason[reason] = rj
+			out = append(out, rj)
+		}
+		rj.Count++
+		rj.Rules = append(rj.Rules, filepath.ToSlash(r.File))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	list := make([]rejection, len(out))
+	for i, rj := range out {
+		list[i] = *rj
+	}
+	return list
+}
+
+// firstMessage is the message of the first error of err, without its
+// position.
+func firstMessage(err error) string {
+	switch e := err.(type) {
+	case ast.ErrorList:
+		if len(e) > 0 {
+			return e[0].Msg
+		}
+	case *ast.Error:
+		return e.Msg
+	}
+	return err.Error()
+}
+
+// printRejections writes the reasons of the rules that failed, most
+// frequent first, one line each: the count and the reason.
+func printRejections(w io.Writer, results []engine.Result) {
+	rs := rejections(results)
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "sigma2kql: rules rejected, by reason:")
+	for _, r := range rs {
+		fmt.Fprintf(w, "%6d  %s\n", r.Count, r.Reason)
+	}
 }
 
 // buildReport summarises the results of a run and the files it wrote.
@@ -95,6 +166,7 @@ func buildReport(targetName, format string, results []engine.Result, out *output
 		rep.Rules = append(rep.Rules, rr)
 	}
 	rep.Summary.Rules = len(rep.Rules)
+	rep.Rejections = rejections(results)
 	return rep
 }
 
