@@ -39,6 +39,9 @@ func TestRejectionsByReason(t *testing.T) {
 	}
 	script := "Defender records PowerShell commands by name only (DeviceEvents PowerShellCommand), not the script blocks, module logs or engine events of PowerShell's event log (category: ps_script)"
 	system := "Defender has no table for the Windows system event log (service: system)"
+	// The Log Analytics pipelines read both from the Windows event logs.
+	alt := "; pipelines sentinel_event, sentinel_windowsevent convert it (-p NAME)"
+	script, system = script+alt, system+alt
 	want := []string{"a_script.yml,c_script.yml: " + script, "b_system.yml: " + system}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rejections (-want +got):\n%s", diff)
