@@ -7,7 +7,6 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
-	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 )
 
 // ConvertCorrelation returns the KQL query of a correlation rule: the
@@ -24,15 +23,7 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 	if err != nil {
 		return nil, err
 	}
-	queries := []string{strings.Join(append(w.lets, body), "\n")}
-	if deploy.IsFormat(format) {
-		opts, err := deploy.ParseOptions(b.opts)
-		if err != nil {
-			return nil, err
-		}
-		return deploy.RenderCorrelation(format, c, queries, opts)
-	}
-	return queries, nil
+	return []string{strings.Join(append(w.lets, body), "\n")}, nil
 }
 
 // A part is the events of one input: an expression (a query or a let
