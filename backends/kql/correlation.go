@@ -2,6 +2,7 @@ package kql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,18 @@ import (
 // Windows are fixed (tumbling), as in the reference's Splunk output: events
 // that straddle two windows are not correlated.
 func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]string, error) {
-	w := &corrWriter{b: b, names: map[string]bool{}}
+	return b.ConvertCorrelationKeeping(c, format, nil)
+}
+
+// ConvertCorrelationKeeping is ConvertCorrelation with, in each row of the
+// result, the time and the given columns of one event of the group and
+// window (the latest; for temporal_ordered, the first event of the last
+// rule): what a product needs to attach its alert to the events, such as
+// Defender's Timestamp and ReportId. The window column is then named
+// sigma_window, leaving the time column to the event's time. Every input
+// must have the columns.
+func (b *Backend) ConvertCorrelationKeeping(c *backends.Correlation, format string, keep []string) ([]string, error) {
+	w := &corrWriter{b: b, names: map[string]bool{}, keep: keep}
 	body, err := w.correlation(c)
 	if err != nil {
 		return nil, err
@@ -34,6 +46,36 @@ type corrWriter struct {
 	b     *Backend
 	lets  []string
 	names map[string]bool
+	keep  []string // event columns every row keeps (ConvertCorrelationKeeping)
+}
+
+// kept returns the aggregate that keeps the event columns, after a comma,
+// for a summarize whose rows the event with the extreme (fn: arg_max or
+// arg_min) of column by stands for; "" when nothing is kept.
+func (w *corrWriter) kept(fn, by string, extra ...string) string {
+	if len(w.keep) == 0 {
+		return ""
+	}
+	return ", " + fn + "(" + by + ", " + w.keptColumns(extra...) + ")"
+}
+
+// keptColumns lists the kept columns after extra ones, quoted.
+func (w *corrWriter) keptColumns(extra ...string) string {
+	cols := append(append([]string(nil), extra...), w.keep...)
+	for i, c := range cols {
+		cols[i] = quoteName(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// window is the group key of the time window: bin(time, span), named
+// sigma_window when event columns are kept (the time column is then the
+// kept event's time), and the name of its column.
+func (w *corrWriter) window(tc, span string) (by, col string) {
+	if len(w.keep) == 0 {
+		return "bin(" + tc + ", " + span + ")", tc
+	}
+	return "sigma_window = bin(" + tc + ", " + span + ")", "sigma_window"
 }
 
 // input returns an expression for the events of one referenced rule or
@@ -116,6 +158,11 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 	// aliases) and the aggregated field.
 	var shared []string
 	shared = append(shared, doc.GroupBy...)
+	for _, k := range w.keep {
+		if !slices.Contains(doc.GroupBy, k) {
+			shared = append(shared, k)
+		}
+	}
 	aggField := ""
 	if doc.Condition != nil && doc.Condition.Field != "" {
 		aggField = doc.Condition.Field
@@ -159,14 +206,15 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		}
 		src = "union " + strings.Join(us, ", ")
 	}
-	by := "bin(" + tc + ", " + span + ")"
+	by, wcol := w.window(tc, span)
 	for _, g := range doc.GroupBy {
 		by += ", " + quoteName(g)
 	}
+	keep := w.kept("arg_max", tc)
 	var q strings.Builder
 	q.WriteString(src)
 	if agg, ok := summaries[doc.Type]; ok {
-		q.WriteString("\n| summarize " + doc.Type + " = " + agg(quoteName(aggField)) + " by " + by)
+		q.WriteString("\n| summarize " + doc.Type + " = " + agg(quoteName(aggField)) + keep + " by " + by)
 		return q.String() + w.where(doc.Type, doc.Condition), nil
 	}
 	switch doc.Type {
@@ -176,18 +224,18 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		name := w.letName("correlation_events")
 		w.lets = append(w.lets, "let "+name+" = "+src+";")
 		q.Reset()
-		keys := tc
+		keys := wcol
 		for _, g := range doc.GroupBy {
 			keys += ", " + quoteName(g)
 		}
-		fmt.Fprintf(&q, "%s\n| summarize value_events = count() by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
-			name, by, quoteName(aggField), name, by, keys)
+		fmt.Fprintf(&q, "%s\n| summarize value_events = count()%s by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
+			name, keep, by, quoteName(aggField), name, by, keys)
 		return q.String() + w.where("value_percentile", doc.Condition), nil
 	case "temporal":
 		if doc.Extended != nil {
-			return w.extended(c, q.String(), by)
+			return w.extended(c, q.String(), keep+" by "+by)
 		}
-		q.WriteString("\n| summarize rule_count = dcount(sigma_rule) by " + by)
+		q.WriteString("\n| summarize rule_count = dcount(sigma_rule)" + keep + " by " + by)
 		cond := doc.Condition
 		if cond == nil {
 			cond = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
@@ -240,18 +288,28 @@ func (w *corrWriter) ordered(c *backends.Correlation, parts []part, tc, span str
 		names[i] = w.letName(fmt.Sprintf("step%d", i+1))
 		w.lets = append(w.lets, fmt.Sprintf("let %s = %s%s\n| extend sigma_window = bin(%s, %s), sigma_time = %s;", names[i], p.expr, p.ext, tc, span, tc))
 	}
+	// The last rule's first event stands for the group.
+	keep := func(i int) (project, agg string) {
+		if i != len(names)-1 || len(w.keep) == 0 {
+			return "", ""
+		}
+		return ", " + w.keptColumns(c.TimeColumn()), w.kept("arg_min", "sigma_time", c.TimeColumn())
+	}
 	var q strings.Builder
-	fmt.Fprintf(&q, "%s\n| summarize t1 = min(sigma_time) by %s", names[0], k)
+	_, agg := keep(0)
+	fmt.Fprintf(&q, "%s\n| summarize t1 = min(sigma_time)%s by %s", names[0], agg, k)
 	for i := 1; i < len(names); i++ {
-		fmt.Fprintf(&q, "\n| join kind=inner (%s\n| project %s, sigma_time) on %s\n| where sigma_time > t%d\n| summarize t%d = min(sigma_time) by %s",
-			names[i], k, k, i, i+1, k)
+		project, agg := keep(i)
+		fmt.Fprintf(&q, "\n| join kind=inner (%s\n| project %s, sigma_time%s) on %s\n| where sigma_time > t%d\n| summarize t%d = min(sigma_time)%s by %s",
+			names[i], k, project, k, i, i+1, agg, k)
 	}
 	return q.String(), nil
 }
 
 // extended writes a temporal correlation whose condition is an expression
 // over the rule names: one count per rule, and the expression over "the
-// rule matched in the window".
+// rule matched in the window". by is the rest of the summarize: the kept
+// columns and the by clause.
 func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, error) {
 	var counts []string
 	col := map[string]string{}
@@ -284,7 +342,7 @@ func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, 
 		}
 		return "false"
 	}
-	return src + "\n| summarize " + strings.Join(counts, ", ") + " by " + by + "\n| where " + expr(c.Doc.Extended), nil
+	return src + "\n| summarize " + strings.Join(counts, ", ") + by + "\n| where " + expr(c.Doc.Extended), nil
 }
 
 // where writes the threshold of a correlation on column col.

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -462,22 +463,31 @@ func TestSeedDeployable(t *testing.T) {
 		} `json:"queryCondition"`
 		Schedule        map[string]string `json:"schedule"`
 		DetectionAction struct {
-			AlertTemplate struct {
-				Severity        string            `json:"severity"`
-				Category        string            `json:"category"`
-				MitreTechniques []string          `json:"mitreTechniques"`
-				ImpactedAssets  []json.RawMessage `json:"impactedAssets"`
-			} `json:"alertTemplate"`
+			AlertTemplate map[string]json.RawMessage `json:"alertTemplate"`
 		} `json:"detectionAction"`
 	}
 	if err := json.Unmarshal(conv("defender_detection"), &d); err != nil {
 		t.Fatal(err)
 	}
 	at := d.DetectionAction.AlertTemplate
-	if d.Query.QueryText != query || d.Schedule["frequency"] != "PT1H" || at.Severity != "high" || at.Category != "DefenseEvasion" || len(at.ImpactedAssets) == 0 {
+	var tactics []string
+	if err := json.Unmarshal(at["tactics"], &tactics); err != nil {
+		t.Fatal(err)
+	}
+	if d.Query.QueryText != query || d.Schedule["frequency"] != "PT1H" || string(at["severity"]) != `"high"` || !slices.Equal(tactics, []string{"defenseEvasion"}) {
 		t.Errorf("defender_detection: %+v", d)
 	}
-	if diff := cmp.Diff([]string{"T1218", "T1218.003"}, at.MitreTechniques); diff != "" {
-		t.Errorf("mitreTechniques (-want +got):\n%s", diff)
+	// Graph removed these on 2026-10-01.
+	for _, gone := range []string{"category", "mitreTechniques", "impactedAssets"} {
+		if _, ok := at[gone]; ok {
+			t.Errorf("defender_detection: alertTemplate has %s", gone)
+		}
+	}
+	var ents map[string][]map[string]string
+	if err := json.Unmarshal(at["entityMappings"], &ents); err != nil {
+		t.Fatal(err)
+	}
+	if len(ents["hosts"]) != 1 || ents["hosts"][0]["deviceIdColumn"] != "DeviceId" || ents["hosts"][0]["nameColumn"] != "DeviceName" {
+		t.Errorf("entityMappings: %v", ents)
 	}
 }

@@ -12,6 +12,13 @@ type Printer interface {
 	backends.CorrelationConverter
 }
 
+// An EventKeeper is a Printer whose correlation queries can keep, in each
+// row, the time and the given columns of one of the events it counts
+// (package kql's ConvertCorrelationKeeping).
+type EventKeeper interface {
+	ConvertCorrelationKeeping(c *backends.Correlation, format string, keep []string) ([]string, error)
+}
+
 // Backend is a query printer with the deployable formats added: it asks
 // the printer for the plain queries of a rule and wraps them as Sentinel
 // rules, ARM resources or Defender custom detections. The printer knows
@@ -61,7 +68,17 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 	if !IsFormat(format) {
 		return b.printer.ConvertCorrelation(c, format)
 	}
-	queries, err := b.printer.ConvertCorrelation(c, b.plainFormat())
+	var keep []string
+	var queries []string
+	var err error
+	if k, ok := b.printer.(EventKeeper); ok && format == FormatDefender {
+		if keep, err = defenderKeep(c); err != nil {
+			return nil, err
+		}
+		queries, err = k.ConvertCorrelationKeeping(c, b.plainFormat(), keep)
+	} else {
+		queries, err = b.printer.ConvertCorrelation(c, b.plainFormat())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +86,14 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return RenderCorrelation(format, c, queries, opts)
+	return RenderCorrelation(format, c, queries, opts, keep)
 }
 
 // CheckOptions checks the values of the schedule and alerting options of
-// a deployable format, and the printer's options for its own formats.
-// Which format reads which option is declared in Formats; the command
-// line rejects the others.
+// a deployable format (the schedules differ: Sentinel's range, Defender's
+// list), and the printer's options for its own formats. Which format reads
+// which option is declared in Formats; the command line rejects the
+// others.
 func (b *Backend) CheckOptions(format string) error {
 	if !IsFormat(format) {
 		if oc, ok := b.printer.(backends.OptionChecker); ok {
@@ -83,8 +101,11 @@ func (b *Backend) CheckOptions(format string) error {
 		}
 		return nil
 	}
-	_, err := ParseOptions(b.opts)
-	return err
+	o, err := ParseOptions(b.opts)
+	if err != nil {
+		return err
+	}
+	return o.CheckSchedule(format)
 }
 
 // Options are the options of the printer that every format reads.

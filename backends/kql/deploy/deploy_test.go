@@ -121,11 +121,31 @@ func TestValidateDefender(t *testing.T) {
 	if errs := ValidateDefender(a); len(errs) > 0 {
 		t.Fatalf("valid: %v", errs)
 	}
+	// A device named by DeviceName only (a correlation grouped by it) is
+	// a documented identifier too.
 	a.Assets = nil
+	a.Entities = []EntityMapping{{EntityType: "Host", FieldMappings: []FieldMapping{{Identifier: "FullName", ColumnName: "DeviceName"}}}}
+	if errs := ValidateDefender(a); len(errs) > 0 {
+		t.Fatalf("DeviceName: %v", errs)
+	}
+	a.Entities = nil
 	a.Table = "MyTable_CL"
 	errs := ValidateDefender(a)
-	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "impactedAssets: the query's table has no column that Defender knows for an impacted device, user or mailbox") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "entityMappings: the query's table has no column that Defender knows for an impacted device, user or mailbox") {
 		t.Errorf("got %v", errs)
+	}
+	a.Entities = []EntityMapping{{EntityType: "Host", FieldMappings: []FieldMapping{{Identifier: "FullName", ColumnName: "DeviceName"}}}}
+	for _, f := range []time.Duration{5 * time.Minute, 2 * time.Hour, 48 * time.Hour} {
+		a.Frequency = f
+		if errs := ValidateDefender(a); len(errs) != 1 || !strings.Contains(errs[0].Msg, "every 1h, 3h, 12h or 24h") {
+			t.Errorf("frequency %v: %v", f, errs)
+		}
+	}
+	for _, f := range DefenderFrequencies {
+		a.Frequency = f
+		if errs := ValidateDefender(a); len(errs) > 0 {
+			t.Errorf("frequency %v: %v", f, errs)
+		}
 	}
 }
 
@@ -247,15 +267,35 @@ func TestParseOptions(t *testing.T) {
 		t.Errorf("options %+v", o)
 	}
 	for opts, want := range map[string]backends.Options{
-		"frequency":                 {OptFrequency: "1w"},
-		"queryPeriod 1h is shorter": {OptFrequency: "2h", OptPeriod: "1h"},
-		"threshold":                 {OptThreshold: "-1"},
-		"unknown Sigma level":       {OptSeverityMap: "urgent=High"},
-		"expected a severity":       {OptSeverityMap: "high=Severe"},
-		"arm_api_version":           {OptARMAPIVersion: "latest"},
+		"frequency":           {OptFrequency: "1w"},
+		"threshold":           {OptThreshold: "-1"},
+		"unknown Sigma level": {OptSeverityMap: "urgent=High"},
+		"expected a severity": {OptSeverityMap: "high=Severe"},
+		"arm_api_version":     {OptARMAPIVersion: "latest"},
 	} {
 		if _, err := ParseOptions(want); err == nil || !strings.Contains(err.Error(), opts) {
 			t.Errorf("%v: error %v, want %q", want, err, opts)
+		}
+	}
+	for _, c := range []struct {
+		opts   backends.Options
+		format string
+		want   string
+	}{
+		{backends.Options{OptFrequency: "2h", OptPeriod: "1h"}, FormatSentinel, "queryPeriod 1h is shorter"},
+		{backends.Options{OptFrequency: "0"}, FormatARM, "queryFrequency 0"},
+		{backends.Options{OptFrequency: "5m"}, FormatDefender, "frequency 5m: Defender custom detections run every 1h, 3h, 12h or 24h"},
+		{backends.Options{OptFrequency: "2d"}, FormatDefender, "frequency 2d"},
+		{backends.Options{OptFrequency: "0"}, FormatDefender, ""},
+		{backends.Options{OptFrequency: "12h"}, FormatDefender, ""},
+		{backends.Options{OptFrequency: "24h"}, FormatDefender, ""},
+	} {
+		o, err := ParseOptions(c.opts)
+		if err == nil {
+			err = o.CheckSchedule(c.format)
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%v %s: error %v, want %q", c.opts, c.format, err, c.want)
 		}
 	}
 }
@@ -288,7 +328,7 @@ func TestTablesData(t *testing.T) {
 			}
 		}
 		for _, as := range info.Assets {
-			if _, ok := tab.Columns[as.Column]; !ok || assetTypes[as.Kind] == "" {
+			if _, ok := tab.Columns[as.Column]; !ok || graphOfAsset[as.Kind+"/"+as.Identifier] == (graphTarget{}) {
 				t.Errorf("table %s: asset %+v", name, as)
 			}
 		}
@@ -425,7 +465,7 @@ func TestRenderCorrelation(t *testing.T) {
 			Timespan: "30m", GroupBy: []string{"DeviceName", "User"}},
 		Inputs: []*backends.CorrelationInput{in("DeviceProcessEvents"), in("DeviceProcessEvents"), {Correlation: inner}},
 	}
-	docs, err := RenderCorrelation(FormatSentinel, c, []string{"Q"}, DefaultOptions())
+	docs, err := RenderCorrelation(FormatSentinel, c, []string{"Q"}, DefaultOptions(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

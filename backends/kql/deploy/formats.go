@@ -52,8 +52,9 @@ func Render(format string, res *pipeline.Result, queries []string, opts Options)
 // connectors are those of every table the correlated rules read; entity
 // mappings and impacted assets can only use the columns of the query's
 // result: the group-by fields. The period is at least the correlation's
-// timespan.
-func RenderCorrelation(format string, c *backends.Correlation, queries []string, opts Options) ([]string, error) {
+// timespan. kept are the event columns that the query keeps besides the
+// group-by fields and the time (see EventKeeper).
+func RenderCorrelation(format string, c *backends.Correlation, queries []string, opts Options, kept []string) ([]string, error) {
 	rule := &ast.Rule{DocPos: c.Doc.DocPos, Meta: c.Doc.Meta}
 	var inputs []*pipeline.Result
 	collectInputs(c, &inputs)
@@ -64,8 +65,11 @@ func RenderCorrelation(format string, c *backends.Correlation, queries []string,
 	// The result of a correlation has the group-by fields as columns, under
 	// the names written in the correlation.
 	cols := map[string]string{}
-	for _, g := range c.Doc.GroupBy {
+	for _, g := range append(append([]string(nil), c.Doc.GroupBy...), kept...) {
 		cols[g] = "string"
+	}
+	if len(kept) > 0 {
+		cols[c.TimeColumn()] = "datetime"
 	}
 	res.Schema = &pipeline.Table{Name: "(the correlation's result)", Columns: cols}
 	span := correlationSpan(c)
@@ -79,6 +83,44 @@ func RenderCorrelation(format string, c *backends.Correlation, queries []string,
 			a.Period = span
 		}
 	})
+}
+
+// defenderRequired is the column besides the time that Defender needs in
+// every row of a custom detection's result to find the event behind it.
+const defenderRequired = "ReportId"
+
+// defenderKeep lists the event columns that a correlation query for
+// Defender must keep: ReportId, which every input must have, and the
+// columns of impacted devices, users and mailboxes (data/tables.yml
+// assets) that every input has. Group-by fields are kept anyway.
+func defenderKeep(c *backends.Correlation) ([]string, error) {
+	mustData()
+	var inputs []*pipeline.Result
+	collectInputs(c, &inputs)
+	keep := []string{defenderRequired}
+	seen := map[string]bool{defenderRequired: true, c.TimeColumn(): true}
+	for _, g := range c.Doc.GroupBy {
+		seen[g] = true
+	}
+	for _, in := range inputs {
+		if !hasColumn(in.Schema, defenderRequired) {
+			return nil, ast.Errorf(c.Doc.DocPos, "invalid Defender custom detection: Defender finds the events behind an alert by %s and %s, which the events of rule %q (table %s) do not have", c.TimeColumn(), defenderRequired, in.Rule.Title, in.Table)
+		}
+		for _, as := range tables[in.Table].Assets {
+			if seen[as.Column] {
+				continue
+			}
+			seen[as.Column] = true
+			all := true
+			for _, other := range inputs {
+				all = all && hasColumn(other.Schema, as.Column)
+			}
+			if all {
+				keep = append(keep, as.Column)
+			}
+		}
+	}
+	return keep, nil
 }
 
 var timespanRx = regexp.MustCompile(`^(\d+)([smhdw])$`)

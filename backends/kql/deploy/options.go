@@ -113,10 +113,23 @@ func ParseOptions(bo backends.Options) (Options, error) {
 		}
 		o.ARMAPIVersion = s
 	}
-	if err := checkSchedule(o.Frequency, o.Period); err != "" {
-		return o, fmt.Errorf("%s", err)
-	}
 	return o, nil
+}
+
+// CheckSchedule checks the frequency and period for a deployable format:
+// Sentinel's range for Sentinel rules and ARM templates, the schedules
+// Defender offers for custom detections.
+func (o Options) CheckSchedule(format string) error {
+	msg := ""
+	if format == FormatDefender {
+		msg = checkDefenderFrequency(o.Frequency)
+	} else {
+		msg = checkSchedule(o.Frequency, o.Period)
+	}
+	if msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
 }
 
 var apiVersionRx = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
@@ -160,8 +173,12 @@ func (o *Options) parseSeverityMap(s string) error {
 var durationRx = regexp.MustCompile(`^(\d+)([mhd])$`)
 
 // ParseDuration reads a duration in the style of Sentinel rule files: a
-// whole number of minutes, hours or days, as in 5m, 1h or 14d.
+// whole number of minutes, hours or days, as in 5m, 1h or 14d; 0 is a
+// continuous (near real time) schedule, which only Defender offers.
 func ParseDuration(s string) (time.Duration, error) {
+	if strings.TrimSpace(s) == "0" {
+		return 0, nil
+	}
 	m := durationRx.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a duration: expected a number and m, h or d, e.g. 30m, 1h or 1d", s)
@@ -178,6 +195,8 @@ func ParseDuration(s string) (time.Duration, error) {
 // largest unit that divides it: 1d, 6h, 90m.
 func ShortDuration(d time.Duration) string {
 	switch {
+	case d == 0:
+		return "0"
 	case d%(24*time.Hour) == 0:
 		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 	case d%time.Hour == 0:
