@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +24,7 @@ const (
 // options each reads.
 var Formats = []backends.Format{
 	{Name: FormatSentinel, Description: "Microsoft Sentinel analytic rules (YAML, as in the Azure-Sentinel repository)", Ext: "yaml",
-		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold}},
+		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optUnknownTechniques}},
 	{Name: FormatARM, Description: "ARM template of Microsoft Sentinel scheduled analytic rules (JSON)", Ext: "json",
 		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optARMAPIVersion}},
 	{Name: FormatDefender, Description: "Microsoft Defender XDR custom detection rules (Microsoft Graph request body, JSON)", Ext: "json",
@@ -170,6 +172,16 @@ func render(format string, res *pipeline.Result, queries []string, opts Options,
 		if adjust != nil {
 			adjust(a)
 		}
+		if format == FormatSentinel {
+			w, err := a.validatorTechniques(opts.UnknownTechniques)
+			if i == 0 {
+				warns = append(warns, w...)
+			}
+			if err != nil {
+				errs = append(errs, err...)
+				continue
+			}
+		}
 		switch format {
 		case FormatSentinel, FormatARM:
 			if e := Validate(a); len(e) > 0 {
@@ -200,6 +212,36 @@ func render(format string, res *pipeline.Result, queries []string, opts Options,
 		return docs, &backends.Warnings{List: warns}
 	}
 	return docs, nil
+}
+
+// validatorTechniques applies the unknown_techniques option to the
+// techniques that the Azure-Sentinel validator does not know: it drops
+// them (with warnings), keeps them (with warnings) or returns errors.
+func (a *Alert) validatorTechniques(mode string) (warns, errs ast.ErrorList) {
+	unknown := func(id string) bool { return slices.Contains(attack.ValidatorUnknown, id[:min(5, len(id))]) }
+	var bad []string
+	for _, list := range [][]string{a.Techniques, a.SubTechniques} {
+		for _, id := range list {
+			if unknown(id) {
+				bad = append(bad, id)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil, nil
+	}
+	what := fmt.Sprintf("the Azure-Sentinel rule validator does not know the technique %s and rejects a rule that lists it", strings.Join(bad, ", "))
+	switch mode {
+	case UnknownError:
+		errs.Addf(a.pos.tags, "invalid Sentinel rule: %s (-O unknown_techniques=drop leaves it out, =keep writes it anyway)", what)
+	case UnknownKeep:
+		warns.Addf(a.pos.tags, "%s: kept in relevantTechniques as -O unknown_techniques=keep asks", what)
+	default:
+		warns.Addf(a.pos.tags, "%s: left out of relevantTechniques (-O unknown_techniques=keep writes it, =error fails the rule)", what)
+		a.Techniques = slices.DeleteFunc(a.Techniques, unknown)
+		a.SubTechniques = slices.DeleteFunc(a.SubTechniques, unknown)
+	}
+	return warns, errs
 }
 
 // Assemble joins documents of the format, of one rule or of many, into the

@@ -21,6 +21,17 @@ const (
 	OptSeverityMap   = "severity_map"
 	OptThreshold     = "threshold"
 	OptARMAPIVersion = "arm_api_version"
+	// OptUnknownTechniques says what format sentinel_rule does with a
+	// technique that the Azure-Sentinel validator does not know: drop it
+	// with a warning (the default), keep it with a warning, or fail.
+	OptUnknownTechniques = "unknown_techniques"
+)
+
+// The values of OptUnknownTechniques.
+const (
+	UnknownDrop  = "drop"
+	UnknownKeep  = "keep"
+	UnknownError = "error"
 )
 
 // The declarations of the options; Formats says which format reads which.
@@ -36,6 +47,8 @@ var (
 		Help: "raise an alert when the query returns more rows than this (default 0)"}
 	optARMAPIVersion = backends.OptionSpec{Name: OptARMAPIVersion, Type: backends.TypeText, Flag: true,
 		Help: "API version of the alertRules resources (default " + DefaultARMAPIVersion + "; sub-techniques need a preview from 2023-12-01-preview on)"}
+	optUnknownTechniques = backends.OptionSpec{Name: OptUnknownTechniques, Type: backends.TypeText,
+		Help: "what to do with a technique the Azure-Sentinel validator does not know: drop (default, with a warning), keep (with a warning) or error"}
 )
 
 // Defaults of the options.
@@ -67,12 +80,14 @@ type Options struct {
 	Severity      map[string]string // Sigma level ("" for none) -> Sentinel severity
 	Threshold     int               // an alert is raised when the result has more rows than this
 	ARMAPIVersion string            // API version of the alertRules resources
+	// UnknownTechniques is UnknownDrop, UnknownKeep or UnknownError.
+	UnknownTechniques string
 }
 
 // DefaultOptions returns the options used when none are given.
 func DefaultOptions() Options {
 	o := Options{Frequency: DefaultFrequency, Period: DefaultPeriod, ARMAPIVersion: DefaultARMAPIVersion,
-		Severity: map[string]string{}}
+		Severity: map[string]string{}, UnknownTechniques: UnknownDrop}
 	for k, v := range defaultSeverity {
 		o.Severity[k] = v
 	}
@@ -106,6 +121,12 @@ func ParseOptions(bo backends.Options) (Options, error) {
 		if err := o.parseSeverityMap(s); err != nil {
 			return o, err
 		}
+	}
+	if s, ok := bo[OptUnknownTechniques]; ok {
+		if s != UnknownDrop && s != UnknownKeep && s != UnknownError {
+			return o, fmt.Errorf("unknown_techniques %q: expected drop, keep or error", s)
+		}
+		o.UnknownTechniques = s
 	}
 	if s, ok := bo[OptARMAPIVersion]; ok {
 		if !apiVersionRx.MatchString(s) {
