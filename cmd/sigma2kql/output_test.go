@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -303,6 +304,46 @@ func TestOutputFileARM(t *testing.T) {
 	}
 }
 
+// TestOutputFileARMSplit checks that an ARM template over ARM's limit of
+// 800 resources is written as numbered templates, and refused on
+// standard output.
+func TestOutputFileARMSplit(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rules")
+	if err := os.Mkdir(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 801 {
+		writeRule(t, in, fmt.Sprintf("r%03d.yml", i), "    s:\n        CommandLine: a\n    condition: s\n")
+	}
+	file := filepath.Join(dir, "all.json")
+	if _, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var counts []int
+	for _, name := range []string{"all.1.json", "all.2.json"} {
+		var tmpl struct{ Resources []json.RawMessage }
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			err = json.Unmarshal(data, &tmpl)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(tmpl.Resources))
+	}
+	if !slices.Equal(counts, []int{800, 1}) {
+		t.Errorf("resources %v, want 800 and 1", counts)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Errorf("%s written besides the numbered templates", file)
+	}
+	_, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", in}, dir)
+	if code != 1 || !strings.Contains(stderr, "cannot write to standard output: the output needs 2 files") {
+		t.Errorf("stdout: exit %d\n%s", code, stderr)
+	}
+}
+
 // TestReports checks the JSON and JUnit reports of a run with a failure.
 func TestReports(t *testing.T) {
 	dir := t.TempDir()
@@ -365,6 +406,11 @@ func TestDeployFlags(t *testing.T) {
 		{[]string{"-f", "arm", "-O", "frequncy=2h"}, 2, `-O frequncy: unknown option "frequncy": target kusto with format arm reads arm_api_version, frequency, period, query_table, severity_map, threshold; did you mean "frequency"?`},
 		{[]string{"-f", "arm", "--threshold", "many"}, 2, `option threshold="many": expected a whole number`},
 		{[]string{"-f", "sentinel_rules"}, 2, `did you mean "sentinel_rule"?`},
+		{[]string{"-f", "defender_detection", "--frequency", "5m"}, 2, "frequency 5m: Defender custom detections run every 1h, 3h, 12h or 24h, or continuously (frequency 0)"},
+		{[]string{"-f", "defender_detection", "--frequency", "2d"}, 2, "frequency 2d: Defender custom detections"},
+		{[]string{"-f", "defender_detection", "--frequency", "0"}, 0, `"frequency": "PT0S"`},
+		{[]string{"-f", "arm", "--arm-api-version", "2099-01-01"}, 2, `arm_api_version "2099-01-01" is not an API version of Microsoft.SecurityInsights/alertRules: expected one of 2019-01-01-preview,`},
+		{[]string{"-f", "sentinel_rule", "-O", "unknown_techniques=maybe"}, 2, `unknown_techniques "maybe": expected drop, keep or error`},
 		{[]string{"--report", filepath.Join(dir, "r"), "--report-format", "xml"}, 2, `report format "xml": expected json or junit`},
 	} {
 		args := append(append([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr"}, c.args...), rule)

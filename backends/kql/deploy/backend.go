@@ -126,3 +126,13 @@ func (b *Backend) Assemble(format string, docs []string) string {
 	}
 	return backends.JoinQueries(docs)
 }
+
+// Split returns the texts of the files holding the documents of a format:
+// ARM templates of at most ARMMaxResources resources and ARMMaxBytes
+// bytes each, one file for the other formats.
+func (b *Backend) Split(format string, docs []string) ([]string, error) {
+	if format == FormatARM {
+		return ARMTemplates(docs)
+	}
+	return []string{b.Assemble(format, docs)}, nil
+}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -492,5 +493,80 @@ func TestRenderCorrelation(t *testing.T) {
 	}
 	if len(got.Entities) != 1 || got.Entities[0].EntityType != "Host" {
 		t.Errorf("entities %+v: want Host only (DeviceName is the one group-by column they use)", got.Entities)
+	}
+}
+
+func TestARMTemplatesSplit(t *testing.T) {
+	a := validAlert()
+	small := ARMResource(a, DefaultARMAPIVersion)
+	var docs []string
+	for range 1700 {
+		docs = append(docs, small)
+	}
+	files, err := ARMTemplates(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []int
+	for _, f := range files {
+		var tpl struct{ Resources []json.RawMessage }
+		if err := json.Unmarshal([]byte(f), &tpl); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(tpl.Resources))
+	}
+	if !slices.Equal(counts, []int{800, 800, 100}) {
+		t.Errorf("resources per template %v, want 800, 800, 100", counts)
+	}
+	// Large resources: the 4 MB limit splits first, and every file is
+	// within it.
+	a.Description = strings.Repeat("d", 4000)
+	a.Query = strings.Repeat("q", 9000)
+	big := ARMResource(a, DefaultARMAPIVersion)
+	docs = docs[:0]
+	for range 700 {
+		docs = append(docs, big)
+	}
+	files, err = ARMTemplates(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, f := range files {
+		if len(f) > ARMMaxBytes {
+			t.Errorf("template of %d bytes", len(f))
+		}
+		var tpl struct{ Resources []json.RawMessage }
+		if err := json.Unmarshal([]byte(f), &tpl); err != nil {
+			t.Fatal(err)
+		}
+		total += len(tpl.Resources)
+	}
+	if len(files) < 2 || total != 700 {
+		t.Errorf("%d templates holding %d resources", len(files), total)
+	}
+	if _, err := ARMTemplates([]string{`"` + strings.Repeat("x", ARMMaxBytes) + `"`}); err == nil || !strings.Contains(err.Error(), "larger than ARM's limit") {
+		t.Errorf("a resource over 4 MB: %v", err)
+	}
+}
+
+func TestARMChecks(t *testing.T) {
+	_, err := ParseOptions(backends.Options{OptARMAPIVersion: "2099-01-01"})
+	if err == nil || !strings.Contains(err.Error(), `arm_api_version "2099-01-01" is not an API version of Microsoft.SecurityInsights/alertRules`) || !strings.Contains(err.Error(), "2025-09-01") {
+		t.Errorf("2099-01-01: %v", err)
+	}
+	for _, v := range []string{"2020-01-01", "2023-12-01-preview", DefaultARMAPIVersion} {
+		if _, err := ParseOptions(backends.Options{OptARMAPIVersion: v}); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	a := validAlert()
+	a.Entities = []EntityMapping{{EntityType: "IoTDevice", FieldMappings: []FieldMapping{{Identifier: "DeviceId", ColumnName: "DeviceId"}}}}
+	if errs := Validate(a); len(errs) > 0 {
+		t.Fatalf("IoTDevice is a Sentinel rule file entity: %v", errs)
+	}
+	errs := ValidateARM(a)
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "entity type IoTDevice is not one ARM accepts") {
+		t.Errorf("IoTDevice in ARM: %v", errs)
 	}
 }

@@ -183,8 +183,13 @@ func render(format string, res *pipeline.Result, queries []string, opts Options,
 			}
 		}
 		switch format {
-		case FormatSentinel, FormatARM:
+		case FormatSentinel:
 			if e := Validate(a); len(e) > 0 {
+				errs = append(errs, e...)
+				continue
+			}
+		case FormatARM:
+			if e := ValidateARM(a); len(e) > 0 {
 				errs = append(errs, e...)
 				continue
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
 // Backend option keys. The CLI sets them from its flags (--frequency,
@@ -129,8 +130,12 @@ func ParseOptions(bo backends.Options) (Options, error) {
 		o.UnknownTechniques = s
 	}
 	if s, ok := bo[OptARMAPIVersion]; ok {
-		if !apiVersionRx.MatchString(s) {
-			return o, fmt.Errorf("arm_api_version %q: expected an API version such as %s or 2025-07-01-preview", s, DefaultARMAPIVersion)
+		if !slices.Contains(ARMAPIVersions, s) {
+			msg := fmt.Sprintf("arm_api_version %q is not an API version of Microsoft.SecurityInsights/alertRules: expected one of %s", s, strings.Join(ARMAPIVersions, ", "))
+			if n := suggest.Nearest(s, ARMAPIVersions); n != "" {
+				msg += fmt.Sprintf("; did you mean %s?", n)
+			}
+			return o, fmt.Errorf("%s", msg)
 		}
 		o.ARMAPIVersion = s
 	}
@@ -152,8 +157,6 @@ func (o Options) CheckSchedule(format string) error {
 	}
 	return nil
 }
-
-var apiVersionRx = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
 
 // parseSeverityMap reads "level=Severity,..." pairs over the defaults.
 func (o *Options) parseSeverityMap(s string) error {
