@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/escape"
 )
 
 // Writing savedsearches.conf so that no rule metadata can change its
@@ -90,7 +91,7 @@ func confTextLines(s string) []string {
 		lines = lines[:len(lines)-1]
 	}
 	for i, l := range lines {
-		lines[i] = escapeUnprintable(l)
+		lines[i] = escape.Unprintable(l, unicode.IsPrint)
 	}
 	return lines
 }
@@ -106,20 +107,6 @@ func splitFunc(s string, sep func(rune) bool) []string {
 		}
 	}
 	return append(out, s[start:])
-}
-
-// escapeUnprintable writes every character of s that is not printable as
-// \uXXXX.
-func escapeUnprintable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsPrint(r) {
-			b.WriteRune(r)
-		} else {
-			fmt.Fprintf(&b, `\u%04X`, r)
-		}
-	}
-	return b.String()
 }
 
 // confGuard follows a value whose last line ends in a backslash.

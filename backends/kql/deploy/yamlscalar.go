@@ -1,12 +1,13 @@
 package deploy
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sigma2kql/sigma2kql/internal/escape"
 )
 
 // Scalars of the Sentinel rule files are read by YAML 1.2 readers (Go's
@@ -98,16 +99,7 @@ func literal(s string) *yaml.Node {
 }
 
 // escapeComment writes s for a comment line: on one line, with every
-// character that is not printable written as \uXXXX, so that no reader
-// sees a line break or a control character in it.
+// character that is not printable escaped (escape.Unprintable).
 func escapeComment(s string) string {
-	var b strings.Builder
-	for _, r := range strings.Join(strings.Fields(s), " ") {
-		if printable(r) {
-			b.WriteRune(r)
-		} else {
-			fmt.Fprintf(&b, `\u%04X`, r)
-		}
-	}
-	return b.String()
+	return escape.Unprintable(strings.Join(strings.Fields(s), " "), printable)
 }
