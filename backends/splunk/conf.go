@@ -21,8 +21,9 @@ import (
 //     number, "Title (2)", compared without case (confNames);
 //   - free text (the description) is split at every character that some
 //     reader takes for a line break (CR alone, VT, FF, NEL, LS, PS...), and
-//     every other character that is not printable is written \uXXXX;
-//   - a value whose last line ends in a backslash is followed by a comment
+//     every other character that is not printable is written \uXXXX, as is
+//     a backslash that ends it (\u005C);
+//   - a search whose last line ends in a backslash is followed by a comment
 //     line: a reader that strips the guard space continues into the
 //     comment, never into the next setting;
 //   - a search that holds a control character other than a line break or
@@ -83,7 +84,8 @@ func isConfBreak(r rune) bool {
 
 // confTextLines splits free text into the lines of a value: at every line
 // break (CR LF counts once), without the empty lines at the end, with
-// every character that is not printable written \uXXXX.
+// every character that is not printable written \uXXXX, and a backslash
+// that ends the text written \u005C, so that it ends no line of the file.
 func confTextLines(s string) []string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	lines := splitFunc(s, isConfBreak)
@@ -92,6 +94,10 @@ func confTextLines(s string) []string {
 	}
 	for i, l := range lines {
 		lines[i] = escape.Unprintable(l, unicode.IsPrint)
+	}
+	last := len(lines) - 1
+	if t, ok := strings.CutSuffix(lines[last], `\`); ok {
+		lines[last] = t + `\u005C`
 	}
 	return lines
 }
