@@ -168,32 +168,9 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		aggField = doc.Condition.Field
 		shared = append(shared, aggField)
 	}
-	var parts []part
-	for _, in := range c.Inputs {
-		expr, err := w.input(in, single && !temporal)
-		if err != nil {
-			return "", err
-		}
-		var ext []string
-		if temporal {
-			ext = append(ext, "sigma_rule = "+quote(in.Name))
-		}
-		for _, f := range shared {
-			src := w.sourceField(doc, in, f)
-			if r := in.Rule; r != nil && r.Schema != nil {
-				if _, ok := r.Schema.Columns[src]; !ok {
-					return "", ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
-				}
-			}
-			if src != f {
-				ext = append(ext, quoteName(f)+" = "+quoteName(src))
-			}
-		}
-		p := part{expr: expr}
-		if len(ext) > 0 {
-			p.ext = "\n| extend " + strings.Join(ext, ", ")
-		}
-		parts = append(parts, p)
+	parts, err := w.parts(c, shared, single, temporal)
+	if err != nil {
+		return "", err
 	}
 	if ordered {
 		return w.ordered(c, parts, tc, span)
@@ -219,18 +196,7 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 	}
 	switch doc.Type {
 	case "value_percentile":
-		// The share, in percent, that each value of the field has among the
-		// events of its group and window.
-		name := w.letName("correlation_events")
-		w.lets = append(w.lets, "let "+name+" = "+src+";")
-		q.Reset()
-		keys := wcol
-		for _, g := range doc.GroupBy {
-			keys += ", " + quoteName(g)
-		}
-		fmt.Fprintf(&q, "%s\n| summarize value_events = count()%s by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
-			name, keep, by, quoteName(aggField), name, by, keys)
-		return q.String() + w.where("value_percentile", doc.Condition), nil
+		return w.percentile(doc, src, by, wcol, keep, aggField), nil
 	case "temporal":
 		if doc.Extended != nil {
 			return w.extended(c, q.String(), keep+" by "+by)
@@ -243,6 +209,57 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		return q.String() + w.where("rule_count", cond), nil
 	}
 	return "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to KQL", doc.Type)
+}
+
+// parts returns the events of each input of a correlation, with the
+// extend that gives them the shared columns under the correlation's names
+// (and, for temporal types, the rule's name in sigma_rule).
+func (w *corrWriter) parts(c *backends.Correlation, shared []string, single, temporal bool) ([]part, error) {
+	doc := c.Doc
+	var parts []part
+	for _, in := range c.Inputs {
+		expr, err := w.input(in, single && !temporal)
+		if err != nil {
+			return nil, err
+		}
+		var ext []string
+		if temporal {
+			ext = append(ext, "sigma_rule = "+quote(in.Name))
+		}
+		for _, f := range shared {
+			src := w.sourceField(doc, in, f)
+			if r := in.Rule; r != nil && r.Schema != nil {
+				if _, ok := r.Schema.Columns[src]; !ok {
+					return nil, ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
+				}
+			}
+			if src != f {
+				ext = append(ext, quoteName(f)+" = "+quoteName(src))
+			}
+		}
+		p := part{expr: expr}
+		if len(ext) > 0 {
+			p.ext = "\n| extend " + strings.Join(ext, ", ")
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
+}
+
+// percentile writes a value_percentile correlation: the share, in
+// percent, that each value of the field has among the events of its group
+// and window. by is the group key, wcol its window column, keep the
+// aggregate of the kept event columns.
+func (w *corrWriter) percentile(doc *ast.Correlation, src, by, wcol, keep, aggField string) string {
+	name := w.letName("correlation_events")
+	w.lets = append(w.lets, "let "+name+" = "+src+";")
+	keys := wcol
+	for _, g := range doc.GroupBy {
+		keys += ", " + quoteName(g)
+	}
+	q := fmt.Sprintf("%s\n| summarize value_events = count()%s by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
+		name, keep, by, quoteName(aggField), name, by, keys)
+	return q + w.where("value_percentile", doc.Condition)
 }
 
 // sourceField returns the column that holds the Sigma field (or alias) f in

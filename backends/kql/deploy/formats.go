@@ -25,7 +25,7 @@ const (
 var Formats = []backends.Format{
 	{Name: FormatSentinel, Description: "Microsoft Sentinel analytic rules (YAML, as in the Azure-Sentinel repository)", Ext: "yaml",
 		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optUnknownTechniques}},
-	{Name: FormatARM, Description: "ARM template of Microsoft Sentinel scheduled analytic rules (JSON)", Ext: "json",
+	{Name: FormatARM, Description: "ARM templates of Microsoft Sentinel scheduled analytic rules (JSON; split at 800 resources or 4 MB)", Ext: "json",
 		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optARMAPIVersion}},
 	{Name: FormatDefender, Description: "Microsoft Defender XDR custom detection rules (Microsoft Graph request body, JSON)", Ext: "json",
 		Options: []backends.OptionSpec{optFrequency, optSeverityMap}},

@@ -39,7 +39,7 @@ const (
 // Each is a flag of the command line too.
 var (
 	optFrequency = backends.OptionSpec{Name: OptFrequency, Type: backends.TypeDuration, Flag: true,
-		Help: "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h)"}
+		Help: "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h; Defender: 1h, 3h, 12h, 24h or 0 for continuous)"}
 	optPeriod = backends.OptionSpec{Name: OptPeriod, Type: backends.TypeDuration, Flag: true,
 		Help: "how far back a deployed rule looks, e.g. 1h, 14d (default: the frequency)"}
 	optSeverityMap = backends.OptionSpec{Name: OptSeverityMap, Type: backends.TypeText, Flag: true,
