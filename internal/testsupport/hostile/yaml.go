@@ -45,8 +45,9 @@ func yaml11Printable(r rune) bool {
 
 // CheckYAML11 checks that a YAML stream reads the same under YAML 1.1 as
 // under yaml.v3 (1.2): no character a 1.1 reader refuses or takes for a
-// line break, and no plain scalar meant as a string that 1.1 resolves to a
-// boolean, null, number, timestamp, merge or value key.
+// line break, and no plain scalar that 1.1 resolves to another type than
+// yaml.v3 does (yes, on, 12:30, 1.0.0 and = are strings to yaml.v3 and a
+// boolean, an integer, a float and a value key to YAML 1.1).
 func CheckYAML11(text string) error {
 	for i, r := range text {
 		if !yaml11Printable(r) {
@@ -69,12 +70,21 @@ func CheckYAML11(text string) error {
 	}
 }
 
+// checkPlain checks that every plain scalar has the same type under YAML
+// 1.1 as yaml.v3 gives it, and that no integer is octal to one reader and
+// decimal to the other (017).
 func checkPlain(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == "!!str" {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 {
+		v12 := strings.TrimPrefix(n.ShortTag(), "!!")
+		v11 := "str"
 		for _, t := range yaml11Implicit {
 			if t.rx.MatchString(n.Value) {
-				return fmt.Errorf("line %d: plain scalar %q is a %s to a YAML 1.1 reader", n.Line, n.Value, t.tag)
+				v11 = t.tag
+				break
 			}
+		}
+		if v11 != v12 || v11 == "int" && octal11.MatchString(n.Value) {
+			return fmt.Errorf("line %d: plain scalar %q is a %s to a YAML 1.1 reader and a %s to yaml.v3", n.Line, n.Value, v11, v12)
 		}
 	}
 	for _, c := range n.Content {
@@ -84,6 +94,10 @@ func checkPlain(n *yaml.Node) error {
 	}
 	return nil
 }
+
+// octal11 matches YAML 1.1's octal integers, which YAML 1.2 reads as
+// decimal.
+var octal11 = regexp.MustCompile(`^[-+]?0[0-7_]+$`)
 
 // YAMLDocs reads a YAML stream with yaml.v3 (YAML 1.2), one map per
 // document.
