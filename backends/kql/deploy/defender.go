@@ -198,6 +198,9 @@ func ValidateDefender(a *Alert) ast.ErrorList {
 	if msg := checkDefenderFrequency(a.Frequency); msg != "" {
 		errs.Addf(a.pos.rule, "invalid Defender custom detection: %s", msg)
 	}
+	if a.Frequency == 0 && a.Correlation {
+		errs.Addf(a.pos.rule, "invalid Defender custom detection: a continuous (frequency 0) custom detection runs a query of one table without join, union or summarize, and a correlation's query has them: deploy it with frequency 1h, 3h, 12h or 24h")
+	}
 	m := graphMappings(a)
 	for _, c := range impactedCollections {
 		if len(m[c]) > 0 {

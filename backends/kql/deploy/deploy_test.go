@@ -148,6 +148,10 @@ func TestValidateDefender(t *testing.T) {
 			t.Errorf("frequency %v: %v", f, errs)
 		}
 	}
+	a.Frequency, a.Correlation = 0, true
+	if errs := ValidateDefender(a); len(errs) != 1 || !strings.Contains(errs[0].Msg, "a continuous (frequency 0) custom detection runs a query of one table") {
+		t.Errorf("continuous correlation: %v", errs)
+	}
 }
 
 // testResult processes a rule with the microsoft_xdr pipeline.

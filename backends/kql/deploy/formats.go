@@ -76,6 +76,7 @@ func RenderCorrelation(format string, c *backends.Correlation, queries []string,
 	res.Schema = &pipeline.Table{Name: "(the correlation's result)", Columns: cols}
 	span := correlationSpan(c)
 	return render(format, res, queries, opts, func(a *Alert) {
+		a.Correlation = true
 		a.Connectors = nil
 		for _, in := range inputs {
 			a.addConnectors(in.Table)
