@@ -43,6 +43,14 @@ type Assembler interface {
 	Assemble(format string, docs []string) string
 }
 
+// A Splitter is an Assembler whose format limits what one file may hold
+// (an ARM template: 800 resources, 4 MB): Split returns the texts of the
+// files holding the documents, in order, one when they fit in one file,
+// or an error that says why they cannot be written.
+type Splitter interface {
+	Split(format string, docs []string) ([]string, error)
+}
+
 // An OptionChecker is a Backend that can check its options for a format
 // before a run; the error says which option is wrong and why.
 type OptionChecker interface {

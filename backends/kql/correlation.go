@@ -2,12 +2,12 @@ package kql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
-	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 )
 
 // ConvertCorrelation returns the KQL query of a correlation rule: the
@@ -19,20 +19,23 @@ import (
 // Windows are fixed (tumbling), as in the reference's Splunk output: events
 // that straddle two windows are not correlated.
 func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]string, error) {
-	w := &corrWriter{b: b, names: map[string]bool{}}
+	return b.ConvertCorrelationKeeping(c, format, nil)
+}
+
+// ConvertCorrelationKeeping is ConvertCorrelation with, in each row of the
+// result, the time and the given columns of one event of the group and
+// window (the latest; for temporal_ordered, the first event of the last
+// rule): what a product needs to attach its alert to the events, such as
+// Defender's Timestamp and ReportId. The window column is then named
+// sigma_window, leaving the time column to the event's time. Every input
+// must have the columns.
+func (b *Backend) ConvertCorrelationKeeping(c *backends.Correlation, format string, keep []string) ([]string, error) {
+	w := &corrWriter{b: b, names: map[string]bool{}, keep: keep}
 	body, err := w.correlation(c)
 	if err != nil {
 		return nil, err
 	}
-	queries := []string{strings.Join(append(w.lets, body), "\n")}
-	if deploy.IsFormat(format) {
-		opts, err := deploy.ParseOptions(b.opts)
-		if err != nil {
-			return nil, err
-		}
-		return deploy.RenderCorrelation(format, c, queries, opts)
-	}
-	return queries, nil
+	return []string{strings.Join(append(w.lets, body), "\n")}, nil
 }
 
 // A part is the events of one input: an expression (a query or a let
@@ -43,6 +46,36 @@ type corrWriter struct {
 	b     *Backend
 	lets  []string
 	names map[string]bool
+	keep  []string // event columns every row keeps (ConvertCorrelationKeeping)
+}
+
+// kept returns the aggregate that keeps the event columns, after a comma,
+// for a summarize whose rows the event with the extreme (fn: arg_max or
+// arg_min) of column by stands for; "" when nothing is kept.
+func (w *corrWriter) kept(fn, by string, extra ...string) string {
+	if len(w.keep) == 0 {
+		return ""
+	}
+	return ", " + fn + "(" + by + ", " + w.keptColumns(extra...) + ")"
+}
+
+// keptColumns lists the kept columns after extra ones, quoted.
+func (w *corrWriter) keptColumns(extra ...string) string {
+	cols := append(append([]string(nil), extra...), w.keep...)
+	for i, c := range cols {
+		cols[i] = quoteName(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// window is the group key of the time window: bin(time, span), named
+// sigma_window when event columns are kept (the time column is then the
+// kept event's time), and the name of its column.
+func (w *corrWriter) window(tc, span string) (by, col string) {
+	if len(w.keep) == 0 {
+		return "bin(" + tc + ", " + span + ")", tc
+	}
+	return "sigma_window = bin(" + tc + ", " + span + ")", "sigma_window"
 }
 
 // input returns an expression for the events of one referenced rule or
@@ -125,37 +158,19 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 	// aliases) and the aggregated field.
 	var shared []string
 	shared = append(shared, doc.GroupBy...)
+	for _, k := range w.keep {
+		if !slices.Contains(doc.GroupBy, k) {
+			shared = append(shared, k)
+		}
+	}
 	aggField := ""
 	if doc.Condition != nil && doc.Condition.Field != "" {
 		aggField = doc.Condition.Field
 		shared = append(shared, aggField)
 	}
-	var parts []part
-	for _, in := range c.Inputs {
-		expr, err := w.input(in, single && !temporal)
-		if err != nil {
-			return "", err
-		}
-		var ext []string
-		if temporal {
-			ext = append(ext, "sigma_rule = "+quote(in.Name))
-		}
-		for _, f := range shared {
-			src := w.sourceField(doc, in, f)
-			if r := in.Rule; r != nil && r.Schema != nil {
-				if _, ok := r.Schema.Columns[src]; !ok {
-					return "", ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
-				}
-			}
-			if src != f {
-				ext = append(ext, quoteName(f)+" = "+quoteName(src))
-			}
-		}
-		p := part{expr: expr}
-		if len(ext) > 0 {
-			p.ext = "\n| extend " + strings.Join(ext, ", ")
-		}
-		parts = append(parts, p)
+	parts, err := w.parts(c, shared, single, temporal)
+	if err != nil {
+		return "", err
 	}
 	if ordered {
 		return w.ordered(c, parts, tc, span)
@@ -168,35 +183,25 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		}
 		src = "union " + strings.Join(us, ", ")
 	}
-	by := "bin(" + tc + ", " + span + ")"
+	by, wcol := w.window(tc, span)
 	for _, g := range doc.GroupBy {
 		by += ", " + quoteName(g)
 	}
+	keep := w.kept("arg_max", tc)
 	var q strings.Builder
 	q.WriteString(src)
 	if agg, ok := summaries[doc.Type]; ok {
-		q.WriteString("\n| summarize " + doc.Type + " = " + agg(quoteName(aggField)) + " by " + by)
+		q.WriteString("\n| summarize " + doc.Type + " = " + agg(quoteName(aggField)) + keep + " by " + by)
 		return q.String() + w.where(doc.Type, doc.Condition), nil
 	}
 	switch doc.Type {
 	case "value_percentile":
-		// The share, in percent, that each value of the field has among the
-		// events of its group and window.
-		name := w.letName("correlation_events")
-		w.lets = append(w.lets, "let "+name+" = "+src+";")
-		q.Reset()
-		keys := tc
-		for _, g := range doc.GroupBy {
-			keys += ", " + quoteName(g)
-		}
-		fmt.Fprintf(&q, "%s\n| summarize value_events = count() by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
-			name, by, quoteName(aggField), name, by, keys)
-		return q.String() + w.where("value_percentile", doc.Condition), nil
+		return w.percentile(doc, src, by, wcol, keep, aggField), nil
 	case "temporal":
 		if doc.Extended != nil {
-			return w.extended(c, q.String(), by)
+			return w.extended(c, q.String(), keep+" by "+by)
 		}
-		q.WriteString("\n| summarize rule_count = dcount(sigma_rule) by " + by)
+		q.WriteString("\n| summarize rule_count = dcount(sigma_rule)" + keep + " by " + by)
 		cond := doc.Condition
 		if cond == nil {
 			cond = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
@@ -204,6 +209,57 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 		return q.String() + w.where("rule_count", cond), nil
 	}
 	return "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to KQL", doc.Type)
+}
+
+// parts returns the events of each input of a correlation, with the
+// extend that gives them the shared columns under the correlation's names
+// (and, for temporal types, the rule's name in sigma_rule).
+func (w *corrWriter) parts(c *backends.Correlation, shared []string, single, temporal bool) ([]part, error) {
+	doc := c.Doc
+	var parts []part
+	for _, in := range c.Inputs {
+		expr, err := w.input(in, single && !temporal)
+		if err != nil {
+			return nil, err
+		}
+		var ext []string
+		if temporal {
+			ext = append(ext, "sigma_rule = "+quote(in.Name))
+		}
+		for _, f := range shared {
+			src := w.sourceField(doc, in, f)
+			if r := in.Rule; r != nil && r.Schema != nil {
+				if _, ok := r.Schema.Columns[src]; !ok {
+					return nil, ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
+				}
+			}
+			if src != f {
+				ext = append(ext, quoteName(f)+" = "+quoteName(src))
+			}
+		}
+		p := part{expr: expr}
+		if len(ext) > 0 {
+			p.ext = "\n| extend " + strings.Join(ext, ", ")
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
+}
+
+// percentile writes a value_percentile correlation: the share, in
+// percent, that each value of the field has among the events of its group
+// and window. by is the group key, wcol its window column, keep the
+// aggregate of the kept event columns.
+func (w *corrWriter) percentile(doc *ast.Correlation, src, by, wcol, keep, aggField string) string {
+	name := w.letName("correlation_events")
+	w.lets = append(w.lets, "let "+name+" = "+src+";")
+	keys := wcol
+	for _, g := range doc.GroupBy {
+		keys += ", " + quoteName(g)
+	}
+	q := fmt.Sprintf("%s\n| summarize value_events = count()%s by %s, %s\n| join kind=inner (%s\n| summarize group_events = count() by %s) on %s\n| extend value_percentile = 100.0 * value_events / group_events",
+		name, keep, by, quoteName(aggField), name, by, keys)
+	return q + w.where("value_percentile", doc.Condition)
 }
 
 // sourceField returns the column that holds the Sigma field (or alias) f in
@@ -249,18 +305,28 @@ func (w *corrWriter) ordered(c *backends.Correlation, parts []part, tc, span str
 		names[i] = w.letName(fmt.Sprintf("step%d", i+1))
 		w.lets = append(w.lets, fmt.Sprintf("let %s = %s%s\n| extend sigma_window = bin(%s, %s), sigma_time = %s;", names[i], p.expr, p.ext, tc, span, tc))
 	}
+	// The last rule's first event stands for the group.
+	keep := func(i int) (project, agg string) {
+		if i != len(names)-1 || len(w.keep) == 0 {
+			return "", ""
+		}
+		return ", " + w.keptColumns(c.TimeColumn()), w.kept("arg_min", "sigma_time", c.TimeColumn())
+	}
 	var q strings.Builder
-	fmt.Fprintf(&q, "%s\n| summarize t1 = min(sigma_time) by %s", names[0], k)
+	_, agg := keep(0)
+	fmt.Fprintf(&q, "%s\n| summarize t1 = min(sigma_time)%s by %s", names[0], agg, k)
 	for i := 1; i < len(names); i++ {
-		fmt.Fprintf(&q, "\n| join kind=inner (%s\n| project %s, sigma_time) on %s\n| where sigma_time > t%d\n| summarize t%d = min(sigma_time) by %s",
-			names[i], k, k, i, i+1, k)
+		project, agg := keep(i)
+		fmt.Fprintf(&q, "\n| join kind=inner (%s\n| project %s, sigma_time%s) on %s\n| where sigma_time > t%d\n| summarize t%d = min(sigma_time)%s by %s",
+			names[i], k, project, k, i, i+1, agg, k)
 	}
 	return q.String(), nil
 }
 
 // extended writes a temporal correlation whose condition is an expression
 // over the rule names: one count per rule, and the expression over "the
-// rule matched in the window".
+// rule matched in the window". by is the rest of the summarize: the kept
+// columns and the by clause.
 func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, error) {
 	var counts []string
 	col := map[string]string{}
@@ -293,7 +359,7 @@ func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, 
 		}
 		return "false"
 	}
-	return src + "\n| summarize " + strings.Join(counts, ", ") + " by " + by + "\n| where " + expr(c.Doc.Extended), nil
+	return src + "\n| summarize " + strings.Join(counts, ", ") + by + "\n| where " + expr(c.Doc.Extended), nil
 }
 
 // where writes the threshold of a correlation on column col.

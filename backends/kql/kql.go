@@ -14,7 +14,6 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
-	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -29,10 +28,10 @@ func New(opts backends.Options) *Backend { return &Backend{opts: opts} }
 // Name returns "kusto", the target name of the reference.
 func (b *Backend) Name() string { return "kusto" }
 
-// Formats lists the output formats: plain queries, and the deployable
-// rules of package deploy.
+// Formats lists the output formats: plain queries. The deployable rules
+// that wrap them are package deploy's.
 func (b *Backend) Formats() []backends.Format {
-	return append([]backends.Format{{Name: "default", Description: "plain KQL queries", Ext: "kql"}}, deploy.Formats...)
+	return []backends.Format{{Name: "default", Description: "plain KQL queries", Ext: "kql"}}
 }
 
 // Convert returns one query per condition of the processed rule.
@@ -66,9 +65,6 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	}
 	if len(errs) > 0 {
 		return nil, errs
-	}
-	if deploy.IsFormat(format) {
-		return b.deployable(res, format, out)
 	}
 	return out, nil
 }

@@ -38,7 +38,11 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 		return nil, err
 	}
 	if format == FormatSavedSearches {
-		return []string{b.stanza(&c.Doc.Meta, strings.Split(q, "\n"))}, nil
+		st, err := b.stanza(&c.Doc.Meta, c.Doc.DocPos, strings.Split(q, "\n"))
+		if err != nil {
+			return nil, err
+		}
+		return []string{st}, nil
 	}
 	return []string{q}, nil
 }

@@ -33,18 +33,22 @@ var severities = map[string]int{"informational": 2, "low": 3, "medium": 4, "high
 // stanza returns the savedsearches.conf stanza of one search, given as
 // its lines, of a rule or correlation: the settings of the reference
 // (name, description, search) and those that make Splunk run it on a
-// schedule as an alert that fires when the search finds an event. A value
-// of several lines continues each line with a backslash.
-func (b *Backend) stanza(m *ast.Meta, lines []string) string {
+// schedule as an alert that fires when the search finds an event. How
+// names and values are written so that no metadata changes the file's
+// structure is in conf.go.
+func (b *Backend) stanza(m *ast.Meta, pos ast.Pos, lines []string) (string, error) {
+	if err := checkConfSearch(pos, lines); err != nil {
+		return "", err
+	}
 	schedule := b.opts["cron_schedule"]
 	if schedule == "" {
 		schedule = defaultSchedule
 	}
 	var w strings.Builder
-	fmt.Fprintf(&w, "[%s]\n", stanzaName(m.Title))
-	fmt.Fprintf(&w, "description = %s\n", confValue(splitLines(m.Description)))
-	fmt.Fprintf(&w, "search = %s\n", confValue(lines))
-	fmt.Fprintf(&w, "cron_schedule = %s\n", confValue(splitLines(schedule)))
+	fmt.Fprintf(&w, "[%s]\n", confStanzaName(m.Title))
+	writeConfSetting(&w, "description", confTextLines(m.Description))
+	writeConfSetting(&w, "search", lines)
+	writeConfSetting(&w, "cron_schedule", confTextLines(schedule))
 	w.WriteString("enableSched = 1\n")
 	if sev, ok := severities[m.Level]; ok {
 		fmt.Fprintf(&w, "alert.severity = %d\n", sev)
@@ -53,54 +57,13 @@ func (b *Backend) stanza(m *ast.Meta, lines []string) string {
 	w.WriteString("counttype = number of events\n")
 	w.WriteString("relation = greater than\n")
 	w.WriteString("quantity = 0\n")
-	return w.String()
-}
-
-// stanzaName is a rule title as a stanza name: without brackets and line
-// breaks, which would end the name.
-func stanzaName(title string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '[', ']':
-			return -1
-		case '\n', '\r':
-			return ' '
-		}
-		return r
-	}, title)
-}
-
-func splitLines(s string) []string {
-	s = strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	return strings.Split(s, "\n")
-}
-
-// confValue writes the lines of a value, each line but the last ending in
-// " \" (a continuation). A line break inside a line (a value of the search
-// may hold one) is a continuation too, without the space, so that the
-// setting goes on and keeps the break. A last line that ends in a backslash
-// gets a space, so that it does not continue into the next setting.
-func confValue(lines []string) string {
-	v := strings.Join(lines, " \\\n")
-	for _, l := range lines {
-		if strings.Contains(l, "\n") {
-			escaped := make([]string, len(lines))
-			for i, l := range lines {
-				escaped[i] = strings.ReplaceAll(l, "\n", "\\\n")
-			}
-			v = strings.Join(escaped, " \\\n")
-			break
-		}
-	}
-	if strings.HasSuffix(v, `\`) {
-		v += " "
-	}
-	return v
+	return w.String(), nil
 }
 
 // Assemble makes the savedsearches.conf file of a run: the [default]
 // stanza with the time range of every search, then the stanzas of the
-// rules. A stanza name that is already used gets a number: "Title (2)".
+// rules. A stanza name that is reserved or already used gets a number:
+// "Title (2)" (confNames).
 // Other formats are lists of searches, a blank line between two.
 func (b *Backend) Assemble(format string, queries []string) string {
 	if format != FormatSavedSearches {
@@ -114,15 +77,14 @@ func (b *Backend) Assemble(format string, queries []string) string {
 		maxTime = defaultMaxTime
 	}
 	var w strings.Builder
-	fmt.Fprintf(&w, "\n[default]\ndispatch.earliest_time = %s\ndispatch.latest_time = %s\n", minTime, maxTime)
-	seen := map[string]int{}
+	w.WriteString("\n[default]\n")
+	writeConfSetting(&w, "dispatch.earliest_time", confTextLines(minTime))
+	writeConfSetting(&w, "dispatch.latest_time", confTextLines(maxTime))
+	names := newConfNames()
 	for _, q := range queries {
 		w.WriteByte('\n')
 		if name, rest, ok := cutStanzaName(q); ok {
-			seen[name]++
-			if n := seen[name]; n > 1 {
-				q = fmt.Sprintf("[%s (%d)]%s", name, n, rest)
-			}
+			q = "[" + names.unique(name) + "]" + rest
 		}
 		w.WriteString(q)
 	}

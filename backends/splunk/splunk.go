@@ -10,6 +10,7 @@ package splunk
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
@@ -61,14 +62,19 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 		switch format {
 		case FormatSavedSearches:
 			lines := s.lines()
-			if t := table(r.Fields, ""); t != "" {
+			var t string
+			if t, err = table(r, ""); t != "" {
 				lines = append(lines, t)
 			}
-			q = b.stanza(&r.Meta, lines)
+			if err == nil {
+				q, err = b.stanza(&r.Meta, rulePos(r), lines)
+			}
 		case FormatDataModel:
 			q, err = dataModel(res, s)
 		default:
-			q = strings.Join(s.lines(), "\n") + table(r.Fields, " ")
+			var t string
+			t, err = table(r, " ")
+			q = strings.Join(s.lines(), "\n") + t
 		}
 		if err != nil {
 			errs.Append(err)
@@ -126,21 +132,41 @@ func searches(res *pipeline.Result) ([]*search, error) {
 }
 
 // table returns the command that shows the rule's fields, after sep, or ""
-// for a rule without fields.
-func table(fields []string, sep string) string {
-	if len(fields) == 0 {
-		return ""
+// for a rule without fields. A field is written bare when it is a plain
+// name (letters, digits, _ . - : @), as the reference does (c-uri,
+// Processes.process); any other is quoted, so that it can only name a
+// field: bare, "[makeresults]" would run a subsearch. A name with a
+// backtick (a macro, which Splunk expands even inside quotes) or a control
+// character cannot be written and is an error.
+func table(r *ast.Rule, sep string) (string, error) {
+	if len(r.Fields) == 0 {
+		return "", nil
 	}
-	names := make([]string, len(fields))
-	for i, f := range fields {
+	names := make([]string, len(r.Fields))
+	for i, f := range r.Fields {
+		if j := strings.IndexFunc(f, func(c rune) bool { return c == '`' || unicode.IsControl(c) || isConfBreak(c) }); j >= 0 {
+			return "", ast.Errorf(r.KeyPosition("fields", rulePos(r)), "field %q of fields holds %q, which SPL cannot hold in a field name (a backtick calls a macro even inside quotes): rename the field", f, string([]rune(f[j:])[0]))
+		}
 		names[i] = f
-		if strings.ContainsAny(f, " \t\n,\"'|()=") || f == "" {
-			// Only names that would end the list need quotes; like the
-			// reference, others (c-uri, Processes.process) stay bare.
+		if !isTableName(f) {
 			names[i] = quoteText(f)
 		}
 	}
-	return sep + "| table " + strings.Join(names, ",")
+	return sep + "| table " + strings.Join(names, ","), nil
+}
+
+// isTableName reports whether a field name can stand bare in a table
+// command's list.
+func isTableName(f string) bool {
+	if f == "" {
+		return false
+	}
+	for _, c := range f {
+		if c != '_' && c != '.' && c != '-' && c != ':' && c != '@' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // rulePos is where errors about the rule as a whole point.

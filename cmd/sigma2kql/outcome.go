@@ -96,7 +96,7 @@ func (c *conversion) write(results []engine.Result, st *stats) (*outputs, error)
 	var err error
 	switch {
 	case o.Output == "":
-		_, err = o.Stdout.Write([]byte(out.assemble(allQueries(results))))
+		err = out.writeStdout(o.Stdout, results)
 	case isDirOutput(o.Output):
 		err = out.writeDir(o.Output, results)
 		if err == nil && o.Prune {

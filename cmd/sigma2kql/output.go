@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +97,33 @@ func (w *outputs) put(name string, data []byte) (changed bool, err error) {
 	return true, nil
 }
 
+// texts returns the texts of the files that hold docs: one, or several
+// when the format limits what a file holds (backends.Splitter, e.g. ARM
+// templates of at most 800 resources).
+func (w *outputs) texts(docs []string) ([]string, error) {
+	s, ok := w.backend.(backends.Splitter)
+	if !ok || len(docs) == 0 {
+		return []string{w.assemble(docs)}, nil
+	}
+	texts, err := s.Split(w.format, docs)
+	if err == nil && w.jsonIndent >= 0 {
+		for i, t := range texts {
+			texts[i] = reindentJSON(t, w.jsonIndent)
+		}
+	}
+	return texts, err
+}
+
+// numbered is the name of file i (from 1) of n holding the documents meant
+// for name: name itself when n is 1, else name.i.ext (analytics.2.json).
+func numbered(name string, i, n int) string {
+	if n == 1 {
+		return name
+	}
+	ext := filepath.Ext(name)
+	return fmt.Sprintf("%s.%d%s", strings.TrimSuffix(name, ext), i, ext)
+}
+
 // allQueries lists the documents of the rules that converted, in order.
 func allQueries(results []engine.Result) []string {
 	var docs []string
@@ -107,20 +135,43 @@ func allQueries(results []engine.Result) []string {
 	return docs
 }
 
-// writeFile writes every document into one file.
+// writeFile writes every document into one file, or into numbered files
+// (name.1.ext, name.2.ext...) when the format limits what one file holds.
 func (w *outputs) writeFile(name string, results []engine.Result) error {
-	changed, err := w.put(name, []byte(w.assemble(allQueries(results))))
+	texts, err := w.texts(allQueries(results))
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: %w", name, err)
 	}
-	w.count(changed)
+	var names []string
+	for i, text := range texts {
+		n := numbered(name, i+1, len(texts))
+		changed, err := w.put(n, []byte(text))
+		if err != nil {
+			return err
+		}
+		w.count(changed)
+		names = append(names, n)
+	}
 	w.files = map[int][]string{}
 	for i, r := range results {
 		if r.Err == nil && len(r.Queries) > 0 {
-			w.files[i] = []string{name}
+			w.files[i] = names
 		}
 	}
 	return nil
+}
+
+// writeStdout writes every document to out, as one file.
+func (w *outputs) writeStdout(out io.Writer, results []engine.Result) error {
+	texts, err := w.texts(allQueries(results))
+	if err == nil && len(texts) > 1 {
+		err = fmt.Errorf("the output needs %d files, as one %s file may not hold it all: write it with -o FILE (FILE.1, FILE.2... are written) or -o DIR/", len(texts), w.format)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write to standard output: %w", err)
+	}
+	_, err = out.Write([]byte(texts[0]))
+	return err
 }
 
 // writeDir writes one file per document into dir: the path of the rule

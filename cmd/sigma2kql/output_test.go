@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -302,6 +304,46 @@ func TestOutputFileARM(t *testing.T) {
 	}
 }
 
+// TestOutputFileARMSplit checks that an ARM template over ARM's limit of
+// 800 resources is written as numbered templates, and refused on
+// standard output.
+func TestOutputFileARMSplit(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rules")
+	if err := os.Mkdir(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 801 {
+		writeRule(t, in, fmt.Sprintf("r%03d.yml", i), "    s:\n        CommandLine: a\n    condition: s\n")
+	}
+	file := filepath.Join(dir, "all.json")
+	if _, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}, dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var counts []int
+	for _, name := range []string{"all.1.json", "all.2.json"} {
+		var tmpl struct{ Resources []json.RawMessage }
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			err = json.Unmarshal(data, &tmpl)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(tmpl.Resources))
+	}
+	if !slices.Equal(counts, []int{800, 1}) {
+		t.Errorf("resources %v, want 800 and 1", counts)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Errorf("%s written besides the numbered templates", file)
+	}
+	_, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", in}, dir)
+	if code != 1 || !strings.Contains(stderr, "cannot write to standard output: the output needs 2 files") {
+		t.Errorf("stdout: exit %d\n%s", code, stderr)
+	}
+}
+
 // TestReports checks the JSON and JUnit reports of a run with a failure.
 func TestReports(t *testing.T) {
 	dir := t.TempDir()
@@ -364,6 +406,11 @@ func TestDeployFlags(t *testing.T) {
 		{[]string{"-f", "arm", "-O", "frequncy=2h"}, 2, `-O frequncy: unknown option "frequncy": target kusto with format arm reads arm_api_version, frequency, period, query_table, severity_map, threshold; did you mean "frequency"?`},
 		{[]string{"-f", "arm", "--threshold", "many"}, 2, `option threshold="many": expected a whole number`},
 		{[]string{"-f", "sentinel_rules"}, 2, `did you mean "sentinel_rule"?`},
+		{[]string{"-f", "defender_detection", "--frequency", "5m"}, 2, "frequency 5m: Defender custom detections run every 1h, 3h, 12h or 24h, or continuously (frequency 0)"},
+		{[]string{"-f", "defender_detection", "--frequency", "2d"}, 2, "frequency 2d: Defender custom detections"},
+		{[]string{"-f", "defender_detection", "--frequency", "0"}, 0, `"frequency": "PT0S"`},
+		{[]string{"-f", "arm", "--arm-api-version", "2099-01-01"}, 2, `arm_api_version "2099-01-01" is not an API version of Microsoft.SecurityInsights/alertRules: expected one of 2019-01-01-preview,`},
+		{[]string{"-f", "sentinel_rule", "-O", "unknown_techniques=maybe"}, 2, `unknown_techniques "maybe": expected drop, keep or error`},
 		{[]string{"--report", filepath.Join(dir, "r"), "--report-format", "xml"}, 2, `report format "xml": expected json or junit`},
 	} {
 		args := append(append([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr"}, c.args...), rule)
@@ -462,22 +509,31 @@ func TestSeedDeployable(t *testing.T) {
 		} `json:"queryCondition"`
 		Schedule        map[string]string `json:"schedule"`
 		DetectionAction struct {
-			AlertTemplate struct {
-				Severity        string            `json:"severity"`
-				Category        string            `json:"category"`
-				MitreTechniques []string          `json:"mitreTechniques"`
-				ImpactedAssets  []json.RawMessage `json:"impactedAssets"`
-			} `json:"alertTemplate"`
+			AlertTemplate map[string]json.RawMessage `json:"alertTemplate"`
 		} `json:"detectionAction"`
 	}
 	if err := json.Unmarshal(conv("defender_detection"), &d); err != nil {
 		t.Fatal(err)
 	}
 	at := d.DetectionAction.AlertTemplate
-	if d.Query.QueryText != query || d.Schedule["frequency"] != "PT1H" || at.Severity != "high" || at.Category != "DefenseEvasion" || len(at.ImpactedAssets) == 0 {
+	var tactics []string
+	if err := json.Unmarshal(at["tactics"], &tactics); err != nil {
+		t.Fatal(err)
+	}
+	if d.Query.QueryText != query || d.Schedule["frequency"] != "PT1H" || string(at["severity"]) != `"high"` || !slices.Equal(tactics, []string{"defenseEvasion"}) {
 		t.Errorf("defender_detection: %+v", d)
 	}
-	if diff := cmp.Diff([]string{"T1218", "T1218.003"}, at.MitreTechniques); diff != "" {
-		t.Errorf("mitreTechniques (-want +got):\n%s", diff)
+	// Graph removed these on 2026-10-01.
+	for _, gone := range []string{"category", "mitreTechniques", "impactedAssets"} {
+		if _, ok := at[gone]; ok {
+			t.Errorf("defender_detection: alertTemplate has %s", gone)
+		}
+	}
+	var ents map[string][]map[string]string
+	if err := json.Unmarshal(at["entityMappings"], &ents); err != nil {
+		t.Fatal(err)
+	}
+	if len(ents["hosts"]) != 1 || ents["hosts"][0]["deviceIdColumn"] != "DeviceId" || ents["hosts"][0]["nameColumn"] != "DeviceName" {
+		t.Errorf("entityMappings: %v", ents)
 	}
 }

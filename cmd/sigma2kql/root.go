@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
+	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
@@ -55,7 +56,7 @@ type target struct {
 // targets lists the backends, wired explicitly.
 var targets = []target{
 	{name: "kusto", aliases: []string{"kql"}, description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
-		new: func(o backends.Options) backends.Backend { return kql.New(o) }, ext: "kql", correlationMethods: []string{"default"}},
+		new: func(o backends.Options) backends.Backend { return deploy.Wrap(kql.New(o), o) }, ext: "kql", correlationMethods: []string{"default"}},
 	{name: "splunk", description: "Splunk SPL: searches, savedsearches.conf alerts and tstats data model searches",
 		new: func(o backends.Options) backends.Backend { return splunk.New(o) }, needsPipe: true, ext: "spl", correlationMethods: []string{"stats"}},
 }

@@ -3,6 +3,10 @@ package deploy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/sigma2kql/sigma2kql/ast"
 	"strings"
 )
 
@@ -16,6 +20,41 @@ const (
 	subTechniquesPreviews = "2023-12-01"
 	suppressionDuration   = "PT5H" // required even when suppression is off
 )
+
+// ARMAPIVersions are the API versions of Microsoft.SecurityInsights
+// alertRules that the ARM template reference lists, oldest first.
+var ARMAPIVersions = []string{
+	"2019-01-01-preview", "2020-01-01", "2021-03-01-preview", "2021-09-01-preview", "2021-10-01",
+	"2021-10-01-preview", "2022-01-01-preview", "2022-04-01-preview", "2022-05-01-preview",
+	"2022-06-01-preview", "2022-07-01-preview", "2022-08-01", "2022-08-01-preview", "2022-09-01-preview",
+	"2022-10-01-preview", "2022-11-01", "2022-11-01-preview", "2022-12-01-preview", "2023-02-01",
+	"2023-02-01-preview", "2023-03-01-preview", "2023-04-01-preview", "2023-05-01-preview",
+	"2023-06-01-preview", "2023-07-01-preview", "2023-08-01-preview", "2023-09-01-preview",
+	"2023-10-01-preview", "2023-11-01", "2023-12-01-preview", "2024-01-01-preview", "2024-03-01",
+	"2024-04-01-preview", "2024-09-01", "2024-10-01-preview", "2025-01-01-preview", "2025-03-01",
+	"2025-04-01-preview", "2025-06-01", "2025-07-01-preview", "2025-09-01", "2025-10-01-preview",
+}
+
+// armEntityTypes are the entity types that entityMappings of a scheduled
+// alert rule accepts in ARM (EntityMappingType); the Sentinel rule files
+// know more (IoTDevice), which ARM refuses.
+var armEntityTypes = []string{
+	"Account", "AzureResource", "CloudApplication", "DNS", "File", "FileHash", "Host", "IP", "Mailbox",
+	"MailCluster", "MailMessage", "Malware", "Process", "RegistryKey", "RegistryValue", "SecurityGroup",
+	"SubmissionMail", "URL",
+}
+
+// ValidateARM checks a as a scheduled alert rule resource: Validate's
+// checks, and entity types that ARM accepts.
+func ValidateARM(a *Alert) ast.ErrorList {
+	errs := Validate(a)
+	for _, m := range a.Entities {
+		if _, known := entityInfo[m.EntityType]; known && !slices.Contains(armEntityTypes, m.EntityType) {
+			errs.Addf(a.pos.entities, "invalid ARM alert rule: entityMappings: entity type %s is not one ARM accepts (%s); map the columns to another entity type", m.EntityType, strings.Join(armEntityTypes, ", "))
+		}
+	}
+	return errs
+}
 
 // hasSubTechniques reports whether an alertRules API version has the
 // subTechniques property.
@@ -133,6 +172,40 @@ func ARMTemplate(resources []string) string {
 		t.Resources = append(t.Resources, json.RawMessage(r))
 	}
 	return marshal(t)
+}
+
+// Limits of one ARM template (Azure Resource Manager's template limits).
+const (
+	ARMMaxResources = 800
+	ARMMaxBytes     = 4 << 20 // 4 MB
+)
+
+// ARMTemplates assembles alertRules resources into as few deployment
+// templates as ARM's limits allow, in order: each holds at most
+// ARMMaxResources resources and ARMMaxBytes bytes. A resource that alone
+// makes a template too large is an error.
+func ARMTemplates(resources []string) ([]string, error) {
+	// The size of a template is that of the empty one and, for each
+	// resource, what it adds alone, plus a separator.
+	empty := len(ARMTemplate(nil))
+	var out, cur []string
+	size := empty
+	for i, r := range resources {
+		add := len(ARMTemplate([]string{r})) - empty + len(",\n")
+		if empty+add > ARMMaxBytes {
+			return nil, fmt.Errorf("ARM resource %d (%d bytes) makes a template larger than ARM's limit of %d bytes", i+1, len(r), ARMMaxBytes)
+		}
+		if len(cur) == ARMMaxResources || size+add > ARMMaxBytes {
+			out = append(out, ARMTemplate(cur))
+			cur, size = nil, empty
+		}
+		cur = append(cur, r)
+		size += add
+	}
+	if len(cur) > 0 {
+		out = append(out, ARMTemplate(cur))
+	}
+	return out, nil
 }
 
 // armString escapes a string that ARM would evaluate as an expression: one

@@ -16,6 +16,9 @@ type attackData struct {
 	Tactics     map[string]string   `yaml:"tactics"`
 	TacticOrder []string            `yaml:"tactic_order"`
 	Techniques  map[string][]string `yaml:"techniques"`
+	// ValidatorUnknown are the techniques the Azure-Sentinel validator
+	// does not know.
+	ValidatorUnknown []string `yaml:"sentinel_validator_unknown"`
 }
 
 // entityType is one entry of data/entities.yml.

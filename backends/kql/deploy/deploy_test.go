@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,11 +122,35 @@ func TestValidateDefender(t *testing.T) {
 	if errs := ValidateDefender(a); len(errs) > 0 {
 		t.Fatalf("valid: %v", errs)
 	}
+	// A device named by DeviceName only (a correlation grouped by it) is
+	// a documented identifier too.
 	a.Assets = nil
+	a.Entities = []EntityMapping{{EntityType: "Host", FieldMappings: []FieldMapping{{Identifier: "FullName", ColumnName: "DeviceName"}}}}
+	if errs := ValidateDefender(a); len(errs) > 0 {
+		t.Fatalf("DeviceName: %v", errs)
+	}
+	a.Entities = nil
 	a.Table = "MyTable_CL"
 	errs := ValidateDefender(a)
-	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "impactedAssets: the query's table has no column that Defender knows for an impacted device, user or mailbox") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "entityMappings: the query's table has no column that Defender knows for an impacted device, user or mailbox") {
 		t.Errorf("got %v", errs)
+	}
+	a.Entities = []EntityMapping{{EntityType: "Host", FieldMappings: []FieldMapping{{Identifier: "FullName", ColumnName: "DeviceName"}}}}
+	for _, f := range []time.Duration{5 * time.Minute, 2 * time.Hour, 48 * time.Hour} {
+		a.Frequency = f
+		if errs := ValidateDefender(a); len(errs) != 1 || !strings.Contains(errs[0].Msg, "every 1h, 3h, 12h or 24h") {
+			t.Errorf("frequency %v: %v", f, errs)
+		}
+	}
+	for _, f := range DefenderFrequencies {
+		a.Frequency = f
+		if errs := ValidateDefender(a); len(errs) > 0 {
+			t.Errorf("frequency %v: %v", f, errs)
+		}
+	}
+	a.Frequency, a.Correlation = 0, true
+	if errs := ValidateDefender(a); len(errs) != 1 || !strings.Contains(errs[0].Msg, "a continuous (frequency 0) custom detection runs a query of one table") {
+		t.Errorf("continuous correlation: %v", errs)
 	}
 }
 
@@ -247,15 +272,35 @@ func TestParseOptions(t *testing.T) {
 		t.Errorf("options %+v", o)
 	}
 	for opts, want := range map[string]backends.Options{
-		"frequency":                 {OptFrequency: "1w"},
-		"queryPeriod 1h is shorter": {OptFrequency: "2h", OptPeriod: "1h"},
-		"threshold":                 {OptThreshold: "-1"},
-		"unknown Sigma level":       {OptSeverityMap: "urgent=High"},
-		"expected a severity":       {OptSeverityMap: "high=Severe"},
-		"arm_api_version":           {OptARMAPIVersion: "latest"},
+		"frequency":           {OptFrequency: "1w"},
+		"threshold":           {OptThreshold: "-1"},
+		"unknown Sigma level": {OptSeverityMap: "urgent=High"},
+		"expected a severity": {OptSeverityMap: "high=Severe"},
+		"arm_api_version":     {OptARMAPIVersion: "latest"},
 	} {
 		if _, err := ParseOptions(want); err == nil || !strings.Contains(err.Error(), opts) {
 			t.Errorf("%v: error %v, want %q", want, err, opts)
+		}
+	}
+	for _, c := range []struct {
+		opts   backends.Options
+		format string
+		want   string
+	}{
+		{backends.Options{OptFrequency: "2h", OptPeriod: "1h"}, FormatSentinel, "queryPeriod 1h is shorter"},
+		{backends.Options{OptFrequency: "0"}, FormatARM, "queryFrequency 0"},
+		{backends.Options{OptFrequency: "5m"}, FormatDefender, "frequency 5m: Defender custom detections run every 1h, 3h, 12h or 24h"},
+		{backends.Options{OptFrequency: "2d"}, FormatDefender, "frequency 2d"},
+		{backends.Options{OptFrequency: "0"}, FormatDefender, ""},
+		{backends.Options{OptFrequency: "12h"}, FormatDefender, ""},
+		{backends.Options{OptFrequency: "24h"}, FormatDefender, ""},
+	} {
+		o, err := ParseOptions(c.opts)
+		if err == nil {
+			err = o.CheckSchedule(c.format)
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%v %s: error %v, want %q", c.opts, c.format, err, c.want)
 		}
 	}
 }
@@ -288,7 +333,7 @@ func TestTablesData(t *testing.T) {
 			}
 		}
 		for _, as := range info.Assets {
-			if _, ok := tab.Columns[as.Column]; !ok || assetTypes[as.Kind] == "" {
+			if _, ok := tab.Columns[as.Column]; !ok || graphOfAsset[as.Kind+"/"+as.Identifier] == (graphTarget{}) {
 				t.Errorf("table %s: asset %+v", name, as)
 			}
 		}
@@ -425,7 +470,7 @@ func TestRenderCorrelation(t *testing.T) {
 			Timespan: "30m", GroupBy: []string{"DeviceName", "User"}},
 		Inputs: []*backends.CorrelationInput{in("DeviceProcessEvents"), in("DeviceProcessEvents"), {Correlation: inner}},
 	}
-	docs, err := RenderCorrelation(FormatSentinel, c, []string{"Q"}, DefaultOptions())
+	docs, err := RenderCorrelation(FormatSentinel, c, []string{"Q"}, DefaultOptions(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,5 +497,80 @@ func TestRenderCorrelation(t *testing.T) {
 	}
 	if len(got.Entities) != 1 || got.Entities[0].EntityType != "Host" {
 		t.Errorf("entities %+v: want Host only (DeviceName is the one group-by column they use)", got.Entities)
+	}
+}
+
+func TestARMTemplatesSplit(t *testing.T) {
+	a := validAlert()
+	small := ARMResource(a, DefaultARMAPIVersion)
+	var docs []string
+	for range 1700 {
+		docs = append(docs, small)
+	}
+	files, err := ARMTemplates(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []int
+	for _, f := range files {
+		var tpl struct{ Resources []json.RawMessage }
+		if err := json.Unmarshal([]byte(f), &tpl); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(tpl.Resources))
+	}
+	if !slices.Equal(counts, []int{800, 800, 100}) {
+		t.Errorf("resources per template %v, want 800, 800, 100", counts)
+	}
+	// Large resources: the 4 MB limit splits first, and every file is
+	// within it.
+	a.Description = strings.Repeat("d", 4000)
+	a.Query = strings.Repeat("q", 9000)
+	big := ARMResource(a, DefaultARMAPIVersion)
+	docs = docs[:0]
+	for range 700 {
+		docs = append(docs, big)
+	}
+	files, err = ARMTemplates(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, f := range files {
+		if len(f) > ARMMaxBytes {
+			t.Errorf("template of %d bytes", len(f))
+		}
+		var tpl struct{ Resources []json.RawMessage }
+		if err := json.Unmarshal([]byte(f), &tpl); err != nil {
+			t.Fatal(err)
+		}
+		total += len(tpl.Resources)
+	}
+	if len(files) < 2 || total != 700 {
+		t.Errorf("%d templates holding %d resources", len(files), total)
+	}
+	if _, err := ARMTemplates([]string{`"` + strings.Repeat("x", ARMMaxBytes) + `"`}); err == nil || !strings.Contains(err.Error(), "larger than ARM's limit") {
+		t.Errorf("a resource over 4 MB: %v", err)
+	}
+}
+
+func TestARMChecks(t *testing.T) {
+	_, err := ParseOptions(backends.Options{OptARMAPIVersion: "2099-01-01"})
+	if err == nil || !strings.Contains(err.Error(), `arm_api_version "2099-01-01" is not an API version of Microsoft.SecurityInsights/alertRules`) || !strings.Contains(err.Error(), "2025-09-01") {
+		t.Errorf("2099-01-01: %v", err)
+	}
+	for _, v := range []string{"2020-01-01", "2023-12-01-preview", DefaultARMAPIVersion} {
+		if _, err := ParseOptions(backends.Options{OptARMAPIVersion: v}); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	a := validAlert()
+	a.Entities = []EntityMapping{{EntityType: "IoTDevice", FieldMappings: []FieldMapping{{Identifier: "DeviceId", ColumnName: "DeviceId"}}}}
+	if errs := Validate(a); len(errs) > 0 {
+		t.Fatalf("IoTDevice is a Sentinel rule file entity: %v", errs)
+	}
+	errs := ValidateARM(a)
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "entity type IoTDevice is not one ARM accepts") {
+		t.Errorf("IoTDevice in ARM: %v", errs)
 	}
 }

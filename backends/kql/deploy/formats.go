@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +24,8 @@ const (
 // options each reads.
 var Formats = []backends.Format{
 	{Name: FormatSentinel, Description: "Microsoft Sentinel analytic rules (YAML, as in the Azure-Sentinel repository)", Ext: "yaml",
-		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold}},
-	{Name: FormatARM, Description: "ARM template of Microsoft Sentinel scheduled analytic rules (JSON)", Ext: "json",
+		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optUnknownTechniques}},
+	{Name: FormatARM, Description: "ARM templates of Microsoft Sentinel scheduled analytic rules (JSON; split at 800 resources or 4 MB)", Ext: "json",
 		Options: []backends.OptionSpec{optFrequency, optPeriod, optSeverityMap, optThreshold, optARMAPIVersion}},
 	{Name: FormatDefender, Description: "Microsoft Defender XDR custom detection rules (Microsoft Graph request body, JSON)", Ext: "json",
 		Options: []backends.OptionSpec{optFrequency, optSeverityMap}},
@@ -52,8 +54,9 @@ func Render(format string, res *pipeline.Result, queries []string, opts Options)
 // connectors are those of every table the correlated rules read; entity
 // mappings and impacted assets can only use the columns of the query's
 // result: the group-by fields. The period is at least the correlation's
-// timespan.
-func RenderCorrelation(format string, c *backends.Correlation, queries []string, opts Options) ([]string, error) {
+// timespan. kept are the event columns that the query keeps besides the
+// group-by fields and the time (see EventKeeper).
+func RenderCorrelation(format string, c *backends.Correlation, queries []string, opts Options, kept []string) ([]string, error) {
 	rule := &ast.Rule{DocPos: c.Doc.DocPos, Meta: c.Doc.Meta}
 	var inputs []*pipeline.Result
 	collectInputs(c, &inputs)
@@ -64,12 +67,16 @@ func RenderCorrelation(format string, c *backends.Correlation, queries []string,
 	// The result of a correlation has the group-by fields as columns, under
 	// the names written in the correlation.
 	cols := map[string]string{}
-	for _, g := range c.Doc.GroupBy {
+	for _, g := range append(append([]string(nil), c.Doc.GroupBy...), kept...) {
 		cols[g] = "string"
+	}
+	if len(kept) > 0 {
+		cols[c.TimeColumn()] = "datetime"
 	}
 	res.Schema = &pipeline.Table{Name: "(the correlation's result)", Columns: cols}
 	span := correlationSpan(c)
 	return render(format, res, queries, opts, func(a *Alert) {
+		a.Correlation = true
 		a.Connectors = nil
 		for _, in := range inputs {
 			a.addConnectors(in.Table)
@@ -79,6 +86,44 @@ func RenderCorrelation(format string, c *backends.Correlation, queries []string,
 			a.Period = span
 		}
 	})
+}
+
+// defenderRequired is the column besides the time that Defender needs in
+// every row of a custom detection's result to find the event behind it.
+const defenderRequired = "ReportId"
+
+// defenderKeep lists the event columns that a correlation query for
+// Defender must keep: ReportId, which every input must have, and the
+// columns of impacted devices, users and mailboxes (data/tables.yml
+// assets) that every input has. Group-by fields are kept anyway.
+func defenderKeep(c *backends.Correlation) ([]string, error) {
+	mustData()
+	var inputs []*pipeline.Result
+	collectInputs(c, &inputs)
+	keep := []string{defenderRequired}
+	seen := map[string]bool{defenderRequired: true, c.TimeColumn(): true}
+	for _, g := range c.Doc.GroupBy {
+		seen[g] = true
+	}
+	for _, in := range inputs {
+		if !hasColumn(in.Schema, defenderRequired) {
+			return nil, ast.Errorf(c.Doc.DocPos, "invalid Defender custom detection: Defender finds the events behind an alert by %s and %s, which the events of rule %q (table %s) do not have", c.TimeColumn(), defenderRequired, in.Rule.Title, in.Table)
+		}
+		for _, as := range tables[in.Table].Assets {
+			if seen[as.Column] {
+				continue
+			}
+			seen[as.Column] = true
+			all := true
+			for _, other := range inputs {
+				all = all && hasColumn(other.Schema, as.Column)
+			}
+			if all {
+				keep = append(keep, as.Column)
+			}
+		}
+	}
+	return keep, nil
 }
 
 var timespanRx = regexp.MustCompile(`^(\d+)([smhdw])$`)
@@ -128,9 +173,24 @@ func render(format string, res *pipeline.Result, queries []string, opts Options,
 		if adjust != nil {
 			adjust(a)
 		}
+		if format == FormatSentinel {
+			w, err := a.validatorTechniques(opts.UnknownTechniques)
+			if i == 0 {
+				warns = append(warns, w...)
+			}
+			if err != nil {
+				errs = append(errs, err...)
+				continue
+			}
+		}
 		switch format {
-		case FormatSentinel, FormatARM:
+		case FormatSentinel:
 			if e := Validate(a); len(e) > 0 {
+				errs = append(errs, e...)
+				continue
+			}
+		case FormatARM:
+			if e := ValidateARM(a); len(e) > 0 {
 				errs = append(errs, e...)
 				continue
 			}
@@ -158,6 +218,36 @@ func render(format string, res *pipeline.Result, queries []string, opts Options,
 		return docs, &backends.Warnings{List: warns}
 	}
 	return docs, nil
+}
+
+// validatorTechniques applies the unknown_techniques option to the
+// techniques that the Azure-Sentinel validator does not know: it drops
+// them (with warnings), keeps them (with warnings) or returns errors.
+func (a *Alert) validatorTechniques(mode string) (warns, errs ast.ErrorList) {
+	unknown := func(id string) bool { return slices.Contains(attack.ValidatorUnknown, id[:min(5, len(id))]) }
+	var bad []string
+	for _, list := range [][]string{a.Techniques, a.SubTechniques} {
+		for _, id := range list {
+			if unknown(id) {
+				bad = append(bad, id)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil, nil
+	}
+	what := fmt.Sprintf("the Azure-Sentinel rule validator does not know the technique %s and rejects a rule that lists it", strings.Join(bad, ", "))
+	switch mode {
+	case UnknownError:
+		errs.Addf(a.pos.tags, "invalid Sentinel rule: %s (-O unknown_techniques=drop leaves it out, =keep writes it anyway)", what)
+	case UnknownKeep:
+		warns.Addf(a.pos.tags, "%s: kept in relevantTechniques as -O unknown_techniques=keep asks", what)
+	default:
+		warns.Addf(a.pos.tags, "%s: left out of relevantTechniques (-O unknown_techniques=keep writes it, =error fails the rule)", what)
+		a.Techniques = slices.DeleteFunc(a.Techniques, unknown)
+		a.SubTechniques = slices.DeleteFunc(a.SubTechniques, unknown)
+	}
+	return warns, errs
 }
 
 // Assemble joins documents of the format, of one rule or of many, into the

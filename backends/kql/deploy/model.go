@@ -60,6 +60,7 @@ type Alert struct {
 	Frequency     time.Duration
 	Period        time.Duration
 	Threshold     int
+	Correlation   bool // the query is a correlation's (let, union, join, summarize)
 
 	entitiesSet bool     // entity mappings come from the rule's attribute
 	pos         alertPos // where in the rule each part comes from

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
 // Backend option keys. The CLI sets them from its flags (--frequency,
@@ -21,13 +22,24 @@ const (
 	OptSeverityMap   = "severity_map"
 	OptThreshold     = "threshold"
 	OptARMAPIVersion = "arm_api_version"
+	// OptUnknownTechniques says what format sentinel_rule does with a
+	// technique that the Azure-Sentinel validator does not know: drop it
+	// with a warning (the default), keep it with a warning, or fail.
+	OptUnknownTechniques = "unknown_techniques"
+)
+
+// The values of OptUnknownTechniques.
+const (
+	UnknownDrop  = "drop"
+	UnknownKeep  = "keep"
+	UnknownError = "error"
 )
 
 // The declarations of the options; Formats says which format reads which.
 // Each is a flag of the command line too.
 var (
 	optFrequency = backends.OptionSpec{Name: OptFrequency, Type: backends.TypeDuration, Flag: true,
-		Help: "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h)"}
+		Help: "how often a deployed rule runs, e.g. 5m, 1h, 1d (default 1h; Defender: 1h, 3h, 12h, 24h or 0 for continuous)"}
 	optPeriod = backends.OptionSpec{Name: OptPeriod, Type: backends.TypeDuration, Flag: true,
 		Help: "how far back a deployed rule looks, e.g. 1h, 14d (default: the frequency)"}
 	optSeverityMap = backends.OptionSpec{Name: OptSeverityMap, Type: backends.TypeText, Flag: true,
@@ -36,6 +48,8 @@ var (
 		Help: "raise an alert when the query returns more rows than this (default 0)"}
 	optARMAPIVersion = backends.OptionSpec{Name: OptARMAPIVersion, Type: backends.TypeText, Flag: true,
 		Help: "API version of the alertRules resources (default " + DefaultARMAPIVersion + "; sub-techniques need a preview from 2023-12-01-preview on)"}
+	optUnknownTechniques = backends.OptionSpec{Name: OptUnknownTechniques, Type: backends.TypeText,
+		Help: "what to do with a technique the Azure-Sentinel validator does not know: drop (default, with a warning), keep (with a warning) or error"}
 )
 
 // Defaults of the options.
@@ -67,12 +81,14 @@ type Options struct {
 	Severity      map[string]string // Sigma level ("" for none) -> Sentinel severity
 	Threshold     int               // an alert is raised when the result has more rows than this
 	ARMAPIVersion string            // API version of the alertRules resources
+	// UnknownTechniques is UnknownDrop, UnknownKeep or UnknownError.
+	UnknownTechniques string
 }
 
 // DefaultOptions returns the options used when none are given.
 func DefaultOptions() Options {
 	o := Options{Frequency: DefaultFrequency, Period: DefaultPeriod, ARMAPIVersion: DefaultARMAPIVersion,
-		Severity: map[string]string{}}
+		Severity: map[string]string{}, UnknownTechniques: UnknownDrop}
 	for k, v := range defaultSeverity {
 		o.Severity[k] = v
 	}
@@ -107,19 +123,40 @@ func ParseOptions(bo backends.Options) (Options, error) {
 			return o, err
 		}
 	}
+	if s, ok := bo[OptUnknownTechniques]; ok {
+		if s != UnknownDrop && s != UnknownKeep && s != UnknownError {
+			return o, fmt.Errorf("unknown_techniques %q: expected drop, keep or error", s)
+		}
+		o.UnknownTechniques = s
+	}
 	if s, ok := bo[OptARMAPIVersion]; ok {
-		if !apiVersionRx.MatchString(s) {
-			return o, fmt.Errorf("arm_api_version %q: expected an API version such as %s or 2025-07-01-preview", s, DefaultARMAPIVersion)
+		if !slices.Contains(ARMAPIVersions, s) {
+			msg := fmt.Sprintf("arm_api_version %q is not an API version of Microsoft.SecurityInsights/alertRules: expected one of %s", s, strings.Join(ARMAPIVersions, ", "))
+			if n := suggest.Nearest(s, ARMAPIVersions); n != "" {
+				msg += fmt.Sprintf("; did you mean %s?", n)
+			}
+			return o, fmt.Errorf("%s", msg)
 		}
 		o.ARMAPIVersion = s
-	}
-	if err := checkSchedule(o.Frequency, o.Period); err != "" {
-		return o, fmt.Errorf("%s", err)
 	}
 	return o, nil
 }
 
-var apiVersionRx = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
+// CheckSchedule checks the frequency and period for a deployable format:
+// Sentinel's range for Sentinel rules and ARM templates, the schedules
+// Defender offers for custom detections.
+func (o Options) CheckSchedule(format string) error {
+	msg := ""
+	if format == FormatDefender {
+		msg = checkDefenderFrequency(o.Frequency)
+	} else {
+		msg = checkSchedule(o.Frequency, o.Period)
+	}
+	if msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}
 
 // parseSeverityMap reads "level=Severity,..." pairs over the defaults.
 func (o *Options) parseSeverityMap(s string) error {
@@ -160,8 +197,12 @@ func (o *Options) parseSeverityMap(s string) error {
 var durationRx = regexp.MustCompile(`^(\d+)([mhd])$`)
 
 // ParseDuration reads a duration in the style of Sentinel rule files: a
-// whole number of minutes, hours or days, as in 5m, 1h or 14d.
+// whole number of minutes, hours or days, as in 5m, 1h or 14d; 0 is a
+// continuous (near real time) schedule, which only Defender offers.
 func ParseDuration(s string) (time.Duration, error) {
+	if strings.TrimSpace(s) == "0" {
+		return 0, nil
+	}
 	m := durationRx.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a duration: expected a number and m, h or d, e.g. 30m, 1h or 1d", s)
@@ -178,6 +219,8 @@ func ParseDuration(s string) (time.Duration, error) {
 // largest unit that divides it: 1d, 6h, 90m.
 func ShortDuration(d time.Duration) string {
 	switch {
+	case d == 0:
+		return "0"
 	case d%(24*time.Hour) == 0:
 		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 	case d%time.Hour == 0:

@@ -18,7 +18,7 @@ const ruleVersion = "1.0.0"
 func SentinelYAML(a *Alert) string {
 	doc := mapping(
 		"id", str(a.ID),
-		"name", str(a.Name),
+		"name", text(a.Name),
 		"description", text(a.Description),
 		"severity", str(a.Severity),
 		"requiredDataConnectors", connectorsNode(a),
@@ -35,16 +35,16 @@ func SentinelYAML(a *Alert) string {
 		for _, e := range a.Entities {
 			var fms []*yaml.Node
 			for _, fm := range e.FieldMappings {
-				fms = append(fms, mapping("identifier", str(fm.Identifier), "columnName", str(fm.ColumnName)))
+				fms = append(fms, mapping("identifier", text(fm.Identifier), "columnName", text(fm.ColumnName)))
 			}
-			ents = append(ents, mapping("entityType", str(e.EntityType), "fieldMappings", seq(fms)))
+			ents = append(ents, mapping("entityType", text(e.EntityType), "fieldMappings", seq(fms)))
 		}
 		add(doc, "entityMappings", seq(ents))
 	}
-	add(doc, "version", str(ruleVersion))
+	add(doc, "version", quoted(ruleVersion)) // 1.0.0 is a float to a YAML 1.1 reader
 	add(doc, "kind", str("Scheduled"))
 	if a.Author != "" {
-		add(doc, "metadata", mapping("author", mapping("name", str(a.Author))))
+		add(doc, "metadata", mapping("author", mapping("name", text(a.Author))))
 	}
 	var b bytes.Buffer
 	b.WriteString(headerComment(a))
@@ -61,27 +61,23 @@ func SentinelYAML(a *Alert) string {
 func headerComment(a *Alert) string {
 	var b strings.Builder
 	if a.SigmaID != "" {
-		b.WriteString("# Converted from Sigma rule " + oneLine(a.SigmaID) + " by sigma2kql.\n")
+		b.WriteString("# Converted from Sigma rule " + escapeComment(a.SigmaID) + " by sigma2kql.\n")
 	} else {
 		b.WriteString("# Converted from a Sigma rule by sigma2kql.\n")
 	}
 	if len(a.References) > 0 {
 		b.WriteString("# References:\n")
 		for _, r := range a.References {
-			b.WriteString("#   - " + oneLine(r) + "\n")
+			b.WriteString("#   - " + escapeComment(r) + "\n")
 		}
 	}
 	return b.String()
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 func connectorsNode(a *Alert) *yaml.Node {
 	var cs []*yaml.Node
 	for _, c := range a.Connectors {
-		cs = append(cs, mapping("connectorId", str(c.ID), "dataTypes", strs(c.DataTypes)))
+		cs = append(cs, mapping("connectorId", text(c.ID), "dataTypes", strs(c.DataTypes)))
 	}
 	return seq(cs)
 }
@@ -101,26 +97,17 @@ func add(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, str(key), v)
 }
 
+// quoted is a string node that is always double-quoted.
+func quoted(s string) *yaml.Node {
+	n := str(s)
+	n.Style = yaml.DoubleQuotedStyle
+	return n
+}
+
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
 func num(n int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)}
-}
-
-// text is a string that is written as a block when it has several lines.
-func text(s string) *yaml.Node {
-	n := str(s)
-	if strings.Contains(s, "\n") {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
-}
-
-// literal is a string written as a literal block.
-func literal(s string) *yaml.Node {
-	n := str(s)
-	n.Style = yaml.LiteralStyle
-	return n
 }
 
 func seq(items []*yaml.Node) *yaml.Node {
@@ -134,7 +121,7 @@ func seq(items []*yaml.Node) *yaml.Node {
 func strs(list []string) *yaml.Node {
 	var items []*yaml.Node
 	for _, s := range list {
-		items = append(items, str(s))
+		items = append(items, text(s))
 	}
 	return seq(items)
 }
