@@ -95,7 +95,7 @@ func (x *run) reason() string {
 
 // alternatives returns the names of the built-in pipelines, for a target
 // of the current one and not in the run, whose steps accept the rule as
-// given.
+// given and choose a table for it.
 func (x *run) alternatives() []string {
 	if x.opt.noSuggest || x.orig == nil {
 		return nil
@@ -111,7 +111,7 @@ func (x *run) alternatives() []string {
 		if inRun[p.Name] || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
 			continue
 		}
-		if _, err := Apply([]*Pipeline{p}, x.orig, opt); err == nil {
+		if res, err := Apply([]*Pipeline{p}, x.orig, opt); err == nil && res.Table != "" {
 			out = append(out, p.Name)
 		}
 	}
