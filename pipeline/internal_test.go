@@ -73,7 +73,8 @@ func TestTableSelection(t *testing.T) {
 		{"service: security", "selection: {EventID: [4720, 4663]}", "DeviceRegistryEvents"}, // 4720 has no table, 4663 is registry first
 		{"service: security", "sel: {EventID: '4688'}", "DeviceProcessEvents"},
 		{"service: security", "event: {EventID: 4688}", ""}, // only sel* searches are scanned
-		{"category: dns_query", "s: {QueryName: x}", ""},    // a category without a table ends the search
+		{"category: dns_query", "s: {QueryName: x}", "DeviceEvents"},
+		{"category: ps_script", "s: {ScriptBlockText: x}", ""}, // a category without a table ends the search
 	}
 	for _, tt := range tests {
 		det := tt.detection

@@ -106,7 +106,7 @@ func rtChecker(t *testing.T, dir, pipeline string) *kqlcheck.Checker {
 	if c, ok := rtCheckers[pipeline]; ok {
 		return c
 	}
-	c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, pipeline)}, MaxDepth: 5000})
+	c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: kqlcheck.Schemas(dir, pipeline), MaxDepth: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,18 +35,18 @@ func TestRejectionsByReason(t *testing.T) {
 		for _, r := range rj.Rules {
 			rules = append(rules, filepath.Base(r))
 		}
-		got = append(got, strings.Join(rules, ",")+": "+rj.Reason)
+		// The reason, without the pipelines that convert the rule,
+		// which depend on the other built-in pipelines.
+		reason, _, _ := strings.Cut(rj.Reason, "; pipeline")
+		got = append(got, strings.Join(rules, ",")+": "+reason)
 	}
 	script := "Defender records PowerShell commands by name only (DeviceEvents PowerShellCommand), not the script blocks, module logs or engine events of PowerShell's event log (category: ps_script)"
 	system := "Defender has no table for the Windows system event log (service: system)"
-	// The Log Analytics pipelines read both from the Windows event logs.
-	alt := "; pipelines sentinel_event, sentinel_windowsevent convert it (-p NAME)"
-	script, system = script+alt, system+alt
 	want := []string{"a_script.yml,c_script.yml: " + script, "b_system.yml: " + system}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rejections (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(stderr, "sigma2kql: rules rejected, by reason:\n     2  "+script+"\n     1  "+system+"\nsigma2kql: 1 rule converted, 3 failed") {
+	if !strings.Contains(stderr, "sigma2kql: rules rejected, by reason:\n     2  "+script) || !strings.Contains(stderr, "\n     1  "+system) || !strings.Contains(stderr, "\nsigma2kql: 1 rule converted, 3 failed") {
 		t.Errorf("standard error:\n%s", stderr)
 	}
 }

@@ -240,7 +240,7 @@ func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDept
 	var failures []string
 	var startErr error
 	for w := 0; w < n; w++ {
-		c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: []string{kqlcheck.SchemaFile(dir, p.Name)}, MaxDepth: maxDepth})
+		c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: kqlcheck.Schemas(dir, p.Name), MaxDepth: maxDepth})
 		if err != nil {
 			startErr = err
 			break

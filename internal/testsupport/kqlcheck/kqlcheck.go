@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -49,6 +50,31 @@ func Dir() (string, error) {
 // schema/<pipeline>.json in dir.
 func SchemaFile(dir, pipeline string) string {
 	return filepath.Join(dir, "schema", pipeline+".json")
+}
+
+// Schemas returns the schema files for a pipeline: kqlcheck's own,
+// schema/<pipeline>.json in dir, and the project's, schema/<pipeline>.json
+// next to this package's source, if there is one: tables that kqlcheck's
+// schema lacks, with their columns from Microsoft's table reference.
+func Schemas(dir, pipeline string) []string {
+	out := []string{SchemaFile(dir, pipeline)}
+	if own := OwnSchemaFile(pipeline); own != "" {
+		out = append(out, own)
+	}
+	return out
+}
+
+// OwnSchemaFile returns the project's schema file for a pipeline, or "".
+func OwnSchemaFile(pipeline string) string {
+	_, src, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	f := filepath.Join(filepath.Dir(src), "schema", pipeline+".json")
+	if _, err := os.Stat(f); err != nil {
+		return ""
+	}
+	return f
 }
 
 // Options configure a Checker.

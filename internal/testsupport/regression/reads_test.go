@@ -36,7 +36,7 @@ func TestEvaluatorReadsEveryQuery(t *testing.T) {
 			t.Logf("%s: no schema (%v)", p.Name, err)
 			continue
 		}
-		schema, err := kqleval.LoadSchema(schemaFile)
+		schema, err := LoadSchema(shared, p.Name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
 	"github.com/sigma2kql/sigma2kql/engine"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqleval"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/rowmodel"
 	"github.com/sigma2kql/sigma2kql/match"
@@ -172,6 +173,25 @@ func schemaName(pipeline string) string {
 	return pipeline + ".json"
 }
 
+// LoadSchema reads kqlcheck's schema of a pipeline, with the tables of
+// the project's own schema for it (kqlcheck.OwnSchemaFile) added.
+func LoadSchema(shared, pipelineName string) (kqleval.Schema, error) {
+	schema, err := kqleval.LoadSchema(filepath.Join(shared, "kqlcheck", "schema", schemaName(pipelineName)))
+	if err != nil {
+		return nil, err
+	}
+	if own := kqlcheck.OwnSchemaFile(pipelineName); own != "" {
+		extra, err := kqleval.LoadSchema(own)
+		if err != nil {
+			return nil, err
+		}
+		for t, cols := range extra {
+			schema[t] = cols
+		}
+	}
+	return schema, nil
+}
+
 // New prepares a harness for a built-in pipeline; shared is ../shared.
 func New(pipelineName, shared string) (*Harness, error) {
 	p := pipeline.Builtin(pipelineName)
@@ -182,7 +202,7 @@ func New(pipelineName, shared string) (*Harness, error) {
 	if !ok {
 		return nil, fmt.Errorf("pipeline %s has no row model (rowmodel has %s)", pipelineName, strings.Join(rowmodel.Pipelines(), ", "))
 	}
-	schema, err := kqleval.LoadSchema(filepath.Join(shared, "kqlcheck", "schema", schemaName(pipelineName)))
+	schema, err := LoadSchema(shared, pipelineName)
 	if err != nil {
 		return nil, err
 	}
