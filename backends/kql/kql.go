@@ -394,12 +394,17 @@ func (p *printer) match(m *backends.Match) {
 			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
 		}
 	case *ast.Null:
-		if p.expr(m.Field) != nil {
+		switch {
+		case p.expr(m.Field) != nil:
 			// A value inside a column: absent, null or empty.
 			p.b.WriteString("isempty(" + p.asText(m.Field) + ")")
-			return
+		case kind == text:
+			// Kusto strings are never null: an absent or empty string
+			// value is "", which isempty tests.
+			p.b.WriteString("isempty(" + f + ")")
+		default:
+			p.b.WriteString("isnull(" + f + ")")
 		}
-		p.b.WriteString("isnull(" + f + ")")
 	case *ast.Exists:
 		if p.expr(m.Field) != nil {
 			f = p.asText(m.Field)
