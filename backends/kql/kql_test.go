@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,5 +105,29 @@ func TestPrint(t *testing.T) {
 		if got := convert(t, tt.det); got != tt.want {
 			t.Errorf("%s\n got  %s\n want %s", tt.det, got, tt.want)
 		}
+	}
+}
+
+// A chain longer than maxChain is printed in balanced parenthesised
+// halves, so that Kusto's default syntax depth holds (KS245); shorter ones
+// stay flat.
+func TestLongChains(t *testing.T) {
+	values := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "      - 'v%d'\n", i)
+		}
+		return b.String()
+	}
+	flat := convert(t, "  s:\n    CommandLine|contains:\n"+values(maxChain)+"  condition: s")
+	if strings.Contains(flat, "(") || strings.Count(flat, " or ") != maxChain-1 {
+		t.Errorf("a chain of %d is not flat: %.200s", maxChain, flat)
+	}
+	long := convert(t, "  s:\n    CommandLine|contains:\n"+values(2*chainGroup+1)+"  condition: s")
+	want := `(ProcessCommandLine contains "v0" or `
+	if !strings.HasPrefix(long, want) || strings.Count(long, " or ") != 2*chainGroup ||
+		!strings.Contains(long, `ProcessCommandLine contains "v255") or ((ProcessCommandLine contains "v256"`) ||
+		!strings.Contains(long, `ProcessCommandLine contains "v383") or (ProcessCommandLine contains "v384"`) {
+		t.Errorf("a chain of %d is not in balanced halves: %.300s", 2*chainGroup+1, long)
 	}
 }
