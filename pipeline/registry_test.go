@@ -20,7 +20,12 @@ transformations:
       HKU: [HKEY_CURRENT_USER, HKEY_USERS]
       HKCU: ['HKEY_CURRENT_USER\\*']
       CurrentControlSet: [ControlSet001]
-  - type: registry_numbers
+  - type: replace_segments
+    fields: [ObjectName]
+    separator: "\\"
+    replacements:
+      HKLM: ['\\REGISTRY\\MACHINE']
+  - type: registry_data
     fields: [Data]
 `
 
@@ -63,6 +68,10 @@ func TestReplaceSegments(t *testing.T) {
 			`Key contains "Classes\\" and (Key contains "HKEY_CURRENT_USER\\" or Key contains "HKEY_USERS\\")`},
 		{"    s:\n        Key|startswith: 'HKCU\\Software\\x'\n    condition: s\n",
 			`Key matches regex "HKEY_CURRENT_USER\\\\.*\\\\Software\\\\x.*"`},
+		{"    s:\n        ObjectName|contains: '\\HKLM\\SOFTWARE'\n    condition: s\n",
+			`ObjectName contains "\\REGISTRY\\MACHINE\\SOFTWARE"`},
+		{"    s:\n        ObjectName: 'HKLM\\SOFTWARE'\n    condition: s\n",
+			`ObjectName =~ "\\REGISTRY\\MACHINE\\SOFTWARE"`},
 	}
 	for _, tt := range tests {
 		if got := convertWith(t, registrySteps, tt.detection); got != tt.want {
@@ -73,7 +82,7 @@ func TestReplaceSegments(t *testing.T) {
 
 // Sysmon's DWORD and QWORD texts become Defender's decimal numbers; a test
 // of part of such a text is an error that says why.
-func TestRegistryNumbers(t *testing.T) {
+func TestRegistryData(t *testing.T) {
 	tests := []struct{ detection, want string }{
 		{"    s:\n        Data: 'DWORD (0x0000000a)'\n    condition: s\n", `Data =~ "10"`},
 		{"    s:\n        Data|contains: 'DWORD (0x00000001)'\n    condition: s\n", `Data =~ "1"`},
@@ -85,6 +94,15 @@ func TestRegistryNumbers(t *testing.T) {
 	for _, tt := range tests {
 		if got := convertWith(t, registrySteps, tt.detection); !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s\ngot  %s\nwant %s", tt.detection, got, tt.want)
+		}
+	}
+}
+
+func TestRegistryDataEmpty(t *testing.T) {
+	for _, v := range []string{"'(Empty)'", "\n            - '(Empty)'\n            - 'x'"} {
+		got := convertWith(t, registrySteps, "    s:\n        Data|contains: "+v+"\n    condition: s\n")
+		if !strings.HasPrefix(got, `Data =~ ""`) && !strings.HasPrefix(got, `Data in~ ("")`) {
+			t.Errorf("(Empty) under contains: got %s", got)
 		}
 	}
 }

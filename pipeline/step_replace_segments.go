@@ -149,7 +149,7 @@ func (s *ReplaceSegments) replace(v *ast.String) []ast.Value {
 			var next [][]ast.Part
 			for _, o := range outs {
 				for _, r := range repls {
-					next = append(next, appendParts(append([]ast.Part(nil), o...), r.Parts))
+					next = append(next, appendParts(append([]ast.Part(nil), o...), s.after(o, r.Parts)))
 				}
 			}
 			outs = next
@@ -163,6 +163,23 @@ func (s *ReplaceSegments) replace(v *ast.String) []ast.Value {
 		vals[i] = &ast.String{ValuePos: v.ValuePos, Parts: parts, Cased: v.Cased, Bytes: v.Bytes}
 	}
 	return vals
+}
+
+// after returns the parts of a replacement that follow parts: without
+// its leading separator when parts end with one (HKLM → \REGISTRY\MACHINE
+// in x\HKLM\y gives x\REGISTRY\MACHINE\y).
+func (s *ReplaceSegments) after(parts, repl []ast.Part) []ast.Part {
+	n := len(parts)
+	if n == 0 || len(repl) == 0 || parts[n-1].Kind != ast.Literal || repl[0].Kind != ast.Literal ||
+		!strings.HasSuffix(parts[n-1].Text, s.Separator) || !strings.HasPrefix(repl[0].Text, s.Separator) {
+		return repl
+	}
+	out := append([]ast.Part(nil), repl...)
+	out[0].Text = out[0].Text[len(s.Separator):]
+	if out[0].Text == "" {
+		out = out[1:]
+	}
+	return out
 }
 
 func appendToAll(outs [][]ast.Part, ps []ast.Part) [][]ast.Part {

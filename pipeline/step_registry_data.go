@@ -8,23 +8,24 @@ import (
 	"github.com/sigma2kql/sigma2kql/ast"
 )
 
-// RegistryNumbers rewrites registry data written as Sysmon writes numbers,
-// "DWORD (0x00000001)" and "QWORD (0x00000001-0x00000000)" (high and low
-// double words), to the decimal text that Defender XDR records ("1";
-// Microsoft's hunting query for WDigest tests RegistryValueData == "1").
-// Sysmon's Details is the whole datum, so a value that contains or ends
-// with such a number ("*DWORD (0x00000001)*") is that number exactly. A
-// value that tests part of such a text (wildcards among the hex digits, a
-// bare "DWORD" prefix) has no faithful decimal form: the rule is rejected
-// with the reason.
-type RegistryNumbers struct {
+// RegistryData rewrites registry data written as Sysmon writes it to the
+// form Defender XDR records: numbers, "DWORD (0x00000001)" and
+// "QWORD (0x00000001-0x00000000)" (high and low double words), as decimal
+// text ("1"; Microsoft's hunting query for WDigest tests
+// RegistryValueData == "1"), and "(Empty)", Sysmon's text for an empty
+// string, as the empty string. Sysmon's Details is the whole datum, so a
+// value that contains or ends with such a text ("*DWORD (0x00000001)*") is
+// that datum exactly. A value that tests part of a number's text
+// (wildcards among the hex digits, a bare "DWORD" prefix) has no faithful
+// decimal form: the rule is rejected with the reason.
+type RegistryData struct {
 	StepCommon `yaml:"-"`
 	Fields     []string `yaml:"fields"`
 }
 
 func init() {
-	register(stepType{Name: "registry_numbers", Help: "rewrite Sysmon's DWORD (0x...) and QWORD (0x...-0x...) data as decimal text",
-		Required: []string{"fields"}, New: func() Step { return new(RegistryNumbers) }})
+	register(stepType{Name: "registry_data", Help: "rewrite Sysmon's registry data text (DWORD (0x...), QWORD (0x...-0x...), (Empty)) as Defender records it",
+		Required: []string{"fields"}, New: func() Step { return new(RegistryData) }})
 }
 
 var (
@@ -32,13 +33,18 @@ var (
 	qwordText = regexp.MustCompile(`^(?i:QWORD) \(0[xX]([0-9a-fA-F]{1,8})-0[xX]([0-9a-fA-F]{1,8})\)$`)
 )
 
-func (s *RegistryNumbers) apply(x *run) {
+func (s *RegistryData) apply(x *run) {
 	x.eachValue(&s.StepCommon, s.Fields, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
 		str, ok := v.(*ast.String)
 		if !ok {
 			return nil
 		}
 		text, whole := trimStars(str)
+		if whole && text == "(Empty)" {
+			c := ast.NewString(str.ValuePos, "")
+			c.Cased = str.Cased
+			return []ast.Value{c}
+		}
 		if n, ok := sysmonNumber(text); ok && whole {
 			c := ast.NewString(str.ValuePos, n)
 			c.Cased = str.Cased
