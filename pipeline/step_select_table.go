@@ -49,7 +49,7 @@ func (s *SelectTable) apply(x *run) {
 			return
 		}
 		if g != nil && g.Reason != "" {
-			x.errs.Addf(x.rulePos(), "pipeline %s has no table for the rule's event IDs (group %s): %s", p.Name, g.Name, g.Reason)
+			x.rejectTable(fmt.Sprintf("pipeline %s has no table for the rule's event IDs (group %s): %s", p.Name, g.Name, g.Reason))
 			return
 		}
 	}
@@ -77,6 +77,12 @@ func (x *run) noTable(why string) {
 		sort.Strings(cats)
 		msg = fmt.Sprintf("cannot choose a query table: %s (categories with a table: %s); set one with -O query_table=TABLE", why, strings.Join(cats, ", "))
 	}
+	x.rejectTable(msg)
+}
+
+// rejectTable rejects the rule for want of a table with msg, followed by
+// the built-in pipelines that convert it.
+func (x *run) rejectTable(msg string) {
 	switch alt := x.alternatives(); len(alt) {
 	case 0:
 	case 1:
