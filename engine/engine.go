@@ -218,7 +218,7 @@ func (cfg *Config) convert(set *ruleSet, d ast.Document) (queries []string, err 
 		if err != nil {
 			return nil, err
 		}
-		return cfg.Backend.Convert(res, cfg.Format)
+		return withWarnings(res.Warnings)(cfg.Backend.Convert(res, cfg.Format))
 	case *ast.Correlation:
 		cc, ok := cfg.Backend.(backends.CorrelationConverter)
 		if !ok {
@@ -231,6 +231,26 @@ func (cfg *Config) convert(set *ruleSet, d ast.Document) (queries []string, err 
 		return cc.ConvertCorrelation(c, cfg.Format)
 	}
 	return nil, fmt.Errorf("unknown document")
+}
+
+// withWarnings adds the pipelines' warnings to the outcome of a
+// conversion, as backends report theirs (a *backends.Warnings error next
+// to the queries). Any other error wins.
+func withWarnings(ws ast.ErrorList) func([]string, error) ([]string, error) {
+	return func(qs []string, err error) ([]string, error) {
+		if len(ws) == 0 {
+			return qs, err
+		}
+		all := append(ast.ErrorList(nil), ws...)
+		if err != nil {
+			w, ok := err.(*backends.Warnings)
+			if !ok {
+				return qs, err
+			}
+			all = append(all, w.List...)
+		}
+		return qs, &backends.Warnings{List: all}
+	}
 }
 
 // prepare applies the filters and the pipelines to a rule.

@@ -30,9 +30,14 @@ type Result struct {
 	TimeColumn string         // the event time column ("" if no pipeline says)
 	Columns    []*Column      // columns the query may compute (computed_column)
 
-	pipelines []*Pipeline
-	applied   map[string]bool
-	exprs     map[*ast.String]string // see Expression
+	// Warnings are problems that do not stop the conversion: parts of the
+	// rule left out because the target lacks their data (unavailable.go).
+	Warnings ast.ErrorList
+
+	pipelines   []*Pipeline
+	applied     map[string]bool
+	exprs       map[*ast.String]string // see Expression
+	unavailable map[ast.Value]string   // values the target cannot test, and why
 }
 
 // Expression returns the query expression that a placeholders step in
@@ -158,6 +163,9 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 				return nil, x.errs
 			}
 		}
+	}
+	if x.pruneUnavailable(); len(x.errs) > 0 {
+		return nil, x.errs
 	}
 	for _, p := range ps {
 		if t, ok := p.Schema[x.res.Table]; ok && x.res.Schema == nil {

@@ -70,7 +70,8 @@ func TestTableSelection(t *testing.T) {
 	}{
 		{"category: process_creation", "s: {Image: x}", "DeviceProcessEvents"},
 		{"service: security", "selection: {EventID: 4624, LogonType: 3}", "DeviceLogonEvents"},
-		{"service: security", "selection: {EventID: [4720, 4663]}", "DeviceRegistryEvents"}, // 4720 has no table, 4663 is registry first
+		{"service: security", "selection: {EventID: [4720, 4663]}", ""},                  // 4720 has no table, 4663 a reason for none
+		{"service: security", "selection: {EventID: [4663, 4624]}", "DeviceLogonEvents"}, // a group with a table wins over a reason
 		{"service: security", "sel: {EventID: '4688'}", "DeviceProcessEvents"},
 		{"service: security", "event: {EventID: 4688}", ""}, // only sel* searches are scanned
 		{"category: dns_query", "s: {QueryName: x}", "DeviceEvents"},
@@ -168,5 +169,14 @@ func TestStepTypesDocumented(t *testing.T) {
 				t.Errorf("README's row of %s lacks its key %s", name, k)
 			}
 		}
+	}
+}
+
+// A group of event IDs with a reason rejects the rule with it.
+func TestTableSelectionReason(t *testing.T) {
+	r := rule(t, "title: t\nlogsource: {service: security}\ndetection: {selection: {EventID: 4663, ObjectName: x}, condition: selection}\n")
+	_, err := Apply([]*Pipeline{Builtin("microsoft_xdr")}, r, Options{})
+	if err == nil || !strings.Contains(err.Error(), "(group object_access): these Security events are object-access audits") {
+		t.Errorf("err = %v, want the object_access group's reason", err)
 	}
 }

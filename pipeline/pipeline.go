@@ -82,6 +82,10 @@ type EventIDGroup struct {
 	Name  string
 	IDs   []int64
 	Table string // "" if the group has no table
+	// Reason, for a group without a table, says why the target has no
+	// table for these events: a rule that tests one of them (and no event
+	// ID of a group with a table) is rejected with it.
+	Reason string
 }
 
 // A Mapping maps Sigma field names to one or more target fields, in the
@@ -278,9 +282,10 @@ type tablesFormat struct {
 		Detections string   `yaml:"detections"`
 		Fields     []string `yaml:"fields"`
 		Groups     []struct {
-			Name  string  `yaml:"name"`
-			IDs   []int64 `yaml:"ids"`
-			Table string  `yaml:"table"`
+			Name   string  `yaml:"name"`
+			IDs    []int64 `yaml:"ids"`
+			Table  string  `yaml:"table"`
+			Reason string  `yaml:"reason"`
 		} `yaml:"groups"`
 	} `yaml:"event_ids"`
 	Error   string `yaml:"error"`
@@ -363,7 +368,7 @@ func tableSelection(f *tablesFormat) *TableSelection {
 	if e := f.EventIDs; e != nil {
 		scan := &EventIDScan{Detections: e.Detections, Fields: e.Fields}
 		for _, g := range e.Groups {
-			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table})
+			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table, Reason: g.Reason})
 		}
 		ts.EventIDs = scan
 	}
@@ -479,7 +484,7 @@ var (
 	tablesKeys   = []string{"categories", "event_ids", "error", "reasons"}
 	reasonKeys   = []string{"category", "category_not", "product", "service", "tag", "message"}
 	eventIDsKeys = []string{"detections", "fields", "groups"}
-	groupKeys    = []string{"name", "ids", "table"}
+	groupKeys    = []string{"name", "ids", "table", "reason"}
 	condKeys     = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
 )
 

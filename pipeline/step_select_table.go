@@ -42,9 +42,14 @@ func (s *SelectTable) apply(x *run) {
 		return
 	}
 	if ts.EventIDs != nil && x.rule.Detection != nil {
-		if table := x.scanEventIDs(ts.EventIDs); table != "" {
-			x.res.Table = table
+		g := x.scanEventIDs(ts.EventIDs)
+		if g != nil && g.Table != "" {
+			x.res.Table = g.Table
 			s.mark(x)
+			return
+		}
+		if g != nil && g.Reason != "" {
+			x.rejectTable(fmt.Sprintf("pipeline %s has no table for the rule's event IDs (group %s): %s", p.Name, g.Name, g.Reason))
 			return
 		}
 	}
@@ -72,6 +77,12 @@ func (x *run) noTable(why string) {
 		sort.Strings(cats)
 		msg = fmt.Sprintf("cannot choose a query table: %s (categories with a table: %s); set one with -O query_table=TABLE", why, strings.Join(cats, ", "))
 	}
+	x.rejectTable(msg)
+}
+
+// rejectTable rejects the rule for want of a table with msg, followed by
+// the built-in pipelines that convert it.
+func (x *run) rejectTable(msg string) {
 	switch alt := x.alternatives(); len(alt) {
 	case 0:
 	case 1:
@@ -119,7 +130,11 @@ func (x *run) alternatives() []string {
 	return out
 }
 
-func (x *run) scanEventIDs(scan *EventIDScan) string {
+// scanEventIDs returns the group of the first event ID of the rule's
+// 'sel*' searches whose group has a table, else the group of the first one
+// whose group gives a reason for having none, else nil.
+func (x *run) scanEventIDs(scan *EventIDScan) *EventIDGroup {
+	var reason *EventIDGroup
 	for _, s := range x.rule.Detection.Searches {
 		if !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
 			continue
@@ -134,27 +149,33 @@ func (x *run) scanEventIDs(scan *EventIDScan) string {
 				continue
 			}
 			for _, v := range fm.Values {
-				if table := scan.table(v); table != "" {
-					return table
+				g := scan.group(v)
+				switch {
+				case g == nil:
+				case g.Table != "":
+					return g
+				case g.Reason != "" && reason == nil:
+					reason = g
 				}
 			}
 		}
 	}
-	return ""
+	return reason
 }
 
-// table returns the table of the group that lists event ID v, or "".
-func (scan *EventIDScan) table(v ast.Value) string {
+// group returns the first group with a table or a reason that lists event
+// ID v, or nil.
+func (scan *EventIDScan) group(v ast.Value) *EventIDGroup {
 	id, ok := eventID(v)
 	if !ok {
-		return ""
+		return nil
 	}
-	for _, g := range scan.Groups {
-		if slices.Contains(g.IDs, id) {
-			return g.Table
+	for i, g := range scan.Groups {
+		if slices.Contains(g.IDs, id) && (g.Table != "" || g.Reason != "") {
+			return &scan.Groups[i]
 		}
 	}
-	return ""
+	return nil
 }
 
 func eventID(v ast.Value) (int64, bool) {

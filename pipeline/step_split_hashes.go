@@ -16,11 +16,16 @@ type SplitHashes struct {
 	Algorithms      []string `yaml:"algorithms"`
 	FieldPrefix     string   `yaml:"field_prefix"`
 	AppendAlgorithm bool     `yaml:"append_algorithm"`
+	// Unavailable, when set, is the reason why the target cannot test a
+	// value of another algorithm ({algorithm} is filled): such values are
+	// kept on the original field and marked unavailable (unavailable.go)
+	// instead of being dropped without a word.
+	Unavailable string `yaml:"unavailable"`
 }
 
 func init() {
 	register(stepType{Name: "split_hashes", Help: "split ALGO=hash values into one field per algorithm",
-		Required: []string{"fields", "algorithms"}, Optional: []string{"field_prefix", "append_algorithm"},
+		Required: []string{"fields", "algorithms"}, Optional: []string{"field_prefix", "append_algorithm", "unavailable"},
 		New: func() Step { return new(SplitHashes) }})
 }
 
@@ -38,6 +43,7 @@ func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
 	var order []string
 	groups := map[string][]ast.Value{}
 	valid := false
+	var other []ast.Value // values of other algorithms, with Unavailable
 	for _, v := range fm.Values {
 		text, ok := ast.ValueText(v)
 		if !ok {
@@ -46,6 +52,10 @@ func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
 		algo, hash := hashAlgorithm(text, s.Algorithms)
 		if algo != "" {
 			valid = true
+		} else if s.Unavailable != "" {
+			x.res.markUnavailable(v, strings.ReplaceAll(s.Unavailable, "{algorithm}", algorithmName(text)))
+			other = append(other, v)
+			continue
 		}
 		name := s.FieldPrefix
 		if s.AppendAlgorithm {
@@ -55,6 +65,10 @@ func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
 			order = append(order, name)
 		}
 		groups[name] = append(groups[name], ast.ParseString(v.Pos(), hash))
+	}
+	if !valid && len(other) > 0 {
+		s.mark(x)
+		return &ast.FieldMatch{KeyPos: fm.KeyPos, Field: fm.Field, Values: other}
 	}
 	if !valid {
 		x.errs.Addf(fm.KeyPos, "no value of %s names a known hash algorithm: expected ALGO=hash with ALGO one of %s", fm.Field, strings.Join(s.Algorithms, ", "))
@@ -70,10 +84,22 @@ func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
 		x.mapped[n] = true
 		any.Items = append(any.Items, n)
 	}
+	if len(other) > 0 {
+		any.Items = append(any.Items, &ast.FieldMatch{KeyPos: fm.KeyPos, Field: fm.Field, Values: other})
+	}
 	if len(any.Items) == 1 {
 		return any.Items[0]
 	}
 	return any
+}
+
+// algorithmName returns the name before "=" or "|" in a Hashes value, or
+// "unknown".
+func algorithmName(text string) string {
+	if i := strings.IndexAny(text, "=|"); i > 0 {
+		return strings.ToUpper(strings.TrimLeft(text[:i], "*"))
+	}
+	return "unknown"
 }
 
 // hashAlgorithm splits a Hashes value: "ALGO=hash" or "ALGO|hash", or a bare

@@ -30,8 +30,10 @@ func (s *ValidateFields) apply(x *run) {
 
 func (s *ValidateFields) field(x *run, fm *ast.FieldMatch) *ast.FieldMatch {
 	table, ok := x.p.Schema[x.res.Table]
-	if !ok || !x.check {
-		return fm // a table the pipeline does not know: any field may exist
+	if !ok || !x.check || x.res.allUnavailable(fm) {
+		// A table the pipeline does not know (any field may exist), or
+		// an item the target cannot test anyway (unavailable.go).
+		return fm
 	}
 	if fm.Field != "" {
 		s.check(x, table, fm.KeyPos, fm.Field, "field")

@@ -217,7 +217,62 @@ func (p *printer) close(group bool) {
 	}
 }
 
+// Long chains. Kusto.Language refuses to analyse a query whose syntax
+// tree is deeper than its default limit (KS245), and a chain "a or b or
+// ..." nests one level per operator: a chain of about 750 tests fails,
+// the longest of the SigmaHQ rules apart from four emoji lists (422)
+// passes. A chain of more than maxChain arguments is printed as balanced
+// parenthesised groups of at most chainGroup arguments, which means the
+// same (and and or are associative) with a depth of about chainGroup plus
+// two per halving.
+const (
+	maxChain   = 450
+	chainGroup = 256
+)
+
 func (p *printer) join(args []backends.Node, op string, ctx context) {
+	if n := nonEmpty(args); len(n) > maxChain {
+		p.chain(len(n), op, func(i int) { p.node(n[i], ctx) })
+		return
+	}
+	p.joinFlat(args, op, ctx)
+}
+
+// chain prints n items joined by op: flat, or, beyond maxChain, in
+// balanced halves, each parenthesised, down to chainGroup items.
+func (p *printer) chain(n int, op string, item func(int)) {
+	p.chainRange(0, n, n > maxChain, op, item)
+}
+
+func (p *printer) chainRange(lo, hi int, split bool, op string, item func(int)) {
+	if !split || hi-lo <= chainGroup {
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				p.b.WriteString(op)
+			}
+			item(i)
+		}
+		return
+	}
+	mid := lo + (hi-lo)/2
+	p.b.WriteString("(")
+	p.chainRange(lo, mid, split, op, item)
+	p.b.WriteString(")" + op + "(")
+	p.chainRange(mid, hi, split, op, item)
+	p.b.WriteString(")")
+}
+
+func nonEmpty(args []backends.Node) []backends.Node {
+	out := args[:0:0]
+	for _, a := range args {
+		if !backends.IsEmpty(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (p *printer) joinFlat(args []backends.Node, op string, ctx context) {
 	first := true
 	for _, a := range args {
 		if backends.IsEmpty(a) {
@@ -287,44 +342,51 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 			p.b.WriteString(")")
 		}
 	}
+	var rest []*backends.Match
 	for _, m := range ms {
-		if isPlain(m.Value) && plain != nil {
-			continue
+		if !isPlain(m.Value) || plain == nil {
+			rest = append(rest, m)
 		}
-		if !first {
-			p.b.WriteString(op)
-		}
-		first = false
-		s, ok := m.Value.(*ast.String)
-		if !ok {
-			p.match(m)
-			continue
-		}
-		if _, _, ok := simpleWildcard(s); ok || s.IsPlain() {
-			p.match(m)
-			continue
-		}
-		var pieces []string
-		for _, part := range s.Parts {
-			if part.Kind == ast.Literal {
-				pieces = append(pieces, part.Text)
-			}
-		}
-		if len(pieces) == 0 || s.EndsWith(ast.WildcardSingle) {
-			// A value ending with "?" (as in "*1?") stays a regular
-			// expression, as in the reference.
-			p.match(m)
-			continue
-		}
-		p.b.WriteByte('(')
-		for i, piece := range pieces {
-			if i > 0 {
-				p.b.WriteString(" and ")
-			}
-			p.b.WriteString(p.asText(field) + " contains " + quote(piece))
-		}
-		p.b.WriteByte(')')
 	}
+	if !first && len(rest) > 0 {
+		p.b.WriteString(op)
+	}
+	p.chain(len(rest), op, func(i int) { p.valueTest(field, rest[i]) })
+}
+
+// valueTest prints the test of one value of sameField: with the operator
+// its wildcards allow, or a value with wildcards inside as a
+// parenthesised conjunction of contains tests of its literal pieces.
+func (p *printer) valueTest(field string, m *backends.Match) {
+	s, ok := m.Value.(*ast.String)
+	if !ok {
+		p.match(m)
+		return
+	}
+	if _, _, ok := simpleWildcard(s); ok || s.IsPlain() {
+		p.match(m)
+		return
+	}
+	var pieces []string
+	for _, part := range s.Parts {
+		if part.Kind == ast.Literal {
+			pieces = append(pieces, part.Text)
+		}
+	}
+	if len(pieces) == 0 || s.EndsWith(ast.WildcardSingle) {
+		// A value ending with "?" (as in "*1?") stays a regular
+		// expression, as in the reference.
+		p.match(m)
+		return
+	}
+	p.b.WriteByte('(')
+	for i, piece := range pieces {
+		if i > 0 {
+			p.b.WriteString(" and ")
+		}
+		p.b.WriteString(p.asText(field) + " contains " + quote(piece))
+	}
+	p.b.WriteByte(')')
 }
 
 func isPlain(v ast.Value) bool {
@@ -394,12 +456,17 @@ func (p *printer) match(m *backends.Match) {
 			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
 		}
 	case *ast.Null:
-		if p.expr(m.Field) != nil {
+		switch {
+		case p.expr(m.Field) != nil:
 			// A value inside a column: absent, null or empty.
 			p.b.WriteString("isempty(" + p.asText(m.Field) + ")")
-			return
+		case kind == text:
+			// Kusto strings are never null: an absent or empty string
+			// value is "", which isempty tests.
+			p.b.WriteString("isempty(" + f + ")")
+		default:
+			p.b.WriteString("isnull(" + f + ")")
 		}
-		p.b.WriteString("isnull(" + f + ")")
 	case *ast.Exists:
 		if p.expr(m.Field) != nil {
 			f = p.asText(m.Field)

@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,8 +81,9 @@ func TestPrint(t *testing.T) {
 		{"  s:\n    CommandLine|contains|all: ['a', 'b']\n  condition: s", `ProcessCommandLine contains "a" and ProcessCommandLine contains "b"`},
 		{"  s:\n    CommandLine: ['x', 'h*', '*n*', 'a*b']\n  condition: s", `ProcessCommandLine in~ ("x") or ProcessCommandLine startswith "h" or ProcessCommandLine contains "n" or (ProcessCommandLine contains "a" and ProcessCommandLine contains "b")`},
 		{"  s:\n    CommandLine|contains: ['who*ami', 'x']\n  condition: s", `(ProcessCommandLine contains "who" and ProcessCommandLine contains "ami") or ProcessCommandLine contains "x"`},
-		{"  s:\n    CommandLine: null\n  condition: s", `isnull(ProcessCommandLine)`},
-		{"  s:\n    CommandLine: ['', null]\n  condition: s", `ProcessCommandLine =~ "" or isnull(ProcessCommandLine)`},
+		{"  s:\n    CommandLine: null\n  condition: s", `isempty(ProcessCommandLine)`},
+		{"  s:\n    CommandLine: ['', null]\n  condition: s", `ProcessCommandLine =~ "" or isempty(ProcessCommandLine)`},
+		{"  s:\n    ProcessId: null\n  condition: s", `isnull(ProcessId)`},
 		{"  s:\n    CommandLine|exists: true\n  condition: s", `isnotempty(ProcessCommandLine)`},
 		{"  s:\n    ProcessId: 4\n  condition: s", `ProcessId == 4`},
 		{"  s:\n    ProcessId: [4, '8']\n  condition: s", `ProcessId in (4, 8)`},
@@ -103,5 +105,29 @@ func TestPrint(t *testing.T) {
 		if got := convert(t, tt.det); got != tt.want {
 			t.Errorf("%s\n got  %s\n want %s", tt.det, got, tt.want)
 		}
+	}
+}
+
+// A chain longer than maxChain is printed in balanced parenthesised
+// halves, so that Kusto's default syntax depth holds (KS245); shorter ones
+// stay flat.
+func TestLongChains(t *testing.T) {
+	values := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "      - 'v%d'\n", i)
+		}
+		return b.String()
+	}
+	flat := convert(t, "  s:\n    CommandLine|contains:\n"+values(maxChain)+"  condition: s")
+	if strings.Contains(flat, "(") || strings.Count(flat, " or ") != maxChain-1 {
+		t.Errorf("a chain of %d is not flat: %.200s", maxChain, flat)
+	}
+	long := convert(t, "  s:\n    CommandLine|contains:\n"+values(2*chainGroup+1)+"  condition: s")
+	want := `(ProcessCommandLine contains "v0" or `
+	if !strings.HasPrefix(long, want) || strings.Count(long, " or ") != 2*chainGroup ||
+		!strings.Contains(long, `ProcessCommandLine contains "v255") or ((ProcessCommandLine contains "v256"`) ||
+		!strings.Contains(long, `ProcessCommandLine contains "v383") or (ProcessCommandLine contains "v384"`) {
+		t.Errorf("a chain of %d is not in balanced halves: %.300s", 2*chainGroup+1, long)
 	}
 }

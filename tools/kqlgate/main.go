@@ -44,7 +44,7 @@ func main() {
 	flag.Var(&pipes, "p", "pipeline to check (repeatable; default: every built-in kusto pipeline)")
 	write := flag.String("write", "", "also write each pipeline's queries to DIR/<pipeline>.json, the rule -> {\"query\": [...]} map that kqlcheck reads")
 	jobs := flag.Int("j", runtime.NumCPU(), "kqlcheck processes in parallel")
-	maxDepth := flag.Int("max-depth", 5000, "Kusto.Language MaxAnalysisDepth")
+	maxDepth := flag.Int("max-depth", 0, "Kusto.Language MaxAnalysisDepth; 0 for its own default, which every query we print must pass")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: kqlgate [-kqlcheck DIR] [-p PIPELINE]... [-write DIR] PATH...")
 		flag.PrintDefaults()
