@@ -62,7 +62,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"convert", "-t", "kusto", "--frobnicate", rule}, "unknown flag"},
 		{[]string{"convert", "-t", "kusto"}, "no rules to convert: give rule files or directories"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of`},
-		{[]string{"conver", rule}, `unknown command "conver": expected one of completion, convert, list, test, version; did you mean "convert"?` + "\nRun 'sigma2kql --help' for usage.\n"},
+		{[]string{"conver", rule}, `unknown command "conver": expected one of completion, convert, list, serve, test, version; did you mean "convert"?` + "\nRun 'sigma2kql --help' for usage.\n"},
 		{[]string{"list", "things"}, `cannot list "things"`},
 		{[]string{"list"}, "list needs one of targets, pipelines, formats or options"},
 		{[]string{"list", "formatz"}, `cannot list "formatz": expected targets, pipelines, formats, options; did you mean "formats"?`},

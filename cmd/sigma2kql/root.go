@@ -155,6 +155,7 @@ Monitor, and SPL for Splunk.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err.Error()} })
 	root.AddCommand(newConvertCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout))
 	root.AddCommand(newTestCmd(stdout, stderr))
+	root.AddCommand(newServeCmd(stdout))
 	// A word that is no command reaches root's own argument check, which
 	// cobra would otherwise make an untyped error.
 	root.Args = func(c *cobra.Command, args []string) error {
