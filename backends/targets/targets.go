@@ -21,13 +21,18 @@ type Target struct {
 	New           func(backends.Options) backends.Backend
 	NeedsPipeline bool   // converting without a processing pipeline makes no sense
 	Ext           string // extension of output files when the format names none
+	// CorrelationMethods are the ways the backend writes correlation
+	// queries (sigma-cli's --correlation-method), the default first.
+	CorrelationMethods []string
 }
 
 var all = []Target{
 	{Name: "kusto", Aliases: []string{"kql"}, Description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
-		New: func(o backends.Options) backends.Backend { return deploy.Wrap(kql.New(o), o) }, Ext: "kql"},
+		New: func(o backends.Options) backends.Backend { return deploy.Wrap(kql.New(o), o) }, Ext: "kql",
+		CorrelationMethods: []string{"default"}},
 	{Name: "splunk", Description: "Splunk SPL: searches, savedsearches.conf alerts and tstats data model searches",
-		New: func(o backends.Options) backends.Backend { return splunk.New(o) }, NeedsPipeline: true, Ext: "spl"},
+		New: func(o backends.Options) backends.Backend { return splunk.New(o) }, NeedsPipeline: true, Ext: "spl",
+		CorrelationMethods: []string{"stats"}},
 }
 
 // All returns the targets in the order front ends list them.

@@ -191,7 +191,7 @@ func prepare(o *convertOptions) (*conversion, error) {
 	if err := o.placeholders(&popts); err != nil {
 		return nil, err
 	}
-	backend := t.new(bopts)
+	backend := t.New(bopts)
 	if err := checkTargetFlags(o, t, backend); err != nil {
 		return nil, err
 	}
@@ -210,8 +210,8 @@ func prepare(o *convertOptions) (*conversion, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(pipes) == 0 && t.needsPipe && !o.NoPipeline {
-		return nil, usagef("target %s needs a processing pipeline: choose one with -p (see 'sigma2kql list pipelines %s'), or convert without one with --without-pipeline", t.name, t.name)
+	if len(pipes) == 0 && t.NeedsPipeline && !o.NoPipeline {
+		return nil, usagef("target %s needs a processing pipeline: choose one with -p (see 'sigma2kql list pipelines %s'), or convert without one with --without-pipeline", t.Name, t.Name)
 	}
 	cfg := &engine.Config{Backend: backend, Format: o.Format, Pipelines: pipeline.Sort(pipes), Pipeline: popts,
 		Jobs: o.Jobs, Filters: filters, Decode: decode}
@@ -260,13 +260,13 @@ func checkTargetFlags(o *convertOptions, t *target, b backends.Backend) error {
 		}
 	}
 	if !found {
-		return usagef("%s", withSuggestion(fmt.Sprintf("target %s has no output format %q: expected one of %s", t.name, o.Format, strings.Join(formats, ", ")), o.Format, formats))
+		return usagef("%s", withSuggestion(fmt.Sprintf("target %s has no output format %q: expected one of %s", t.Name, o.Format, strings.Join(formats, ", ")), o.Format, formats))
 	}
 	if o.JSONIndent >= 0 && !slices.Contains(jsonFormats, o.Format) {
-		return usagef("--json-indent is for the JSON formats of target %s (%s), not %s", t.name, strings.Join(jsonFormats, ", "), o.Format)
+		return usagef("--json-indent is for the JSON formats of target %s (%s), not %s", t.Name, strings.Join(jsonFormats, ", "), o.Format)
 	}
-	if o.CorrelationMethod != "" && !slices.Contains(t.correlationMethods, o.CorrelationMethod) {
-		return usagef("%s", withSuggestion(fmt.Sprintf("target %s has no correlation method %q: expected %s", t.name, o.CorrelationMethod, strings.Join(t.correlationMethods, ", ")), o.CorrelationMethod, t.correlationMethods))
+	if o.CorrelationMethod != "" && !slices.Contains(t.CorrelationMethods, o.CorrelationMethod) {
+		return usagef("%s", withSuggestion(fmt.Sprintf("target %s has no correlation method %q: expected %s", t.Name, o.CorrelationMethod, strings.Join(t.CorrelationMethods, ", ")), o.CorrelationMethod, t.CorrelationMethods))
 	}
 	return nil
 }

@@ -46,8 +46,8 @@ func loadPipelines(o *convertOptions, t *target) ([]*pipeline.Pipeline, error) {
 				return nil, usagef("pipeline %s is invalid", name)
 			}
 		}
-		if o.PipelineCheck && len(p.Targets) > 0 && !slices.Contains(p.Targets, t.name) {
-			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --disable-pipeline-check to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.name)
+		if o.PipelineCheck && len(p.Targets) > 0 && !slices.Contains(p.Targets, t.Name) {
+			return nil, usagef("pipeline %s is meant for %s, not for target %s (use --disable-pipeline-check to use it anyway)", p.Name, strings.Join(p.Targets, ", "), t.Name)
 		}
 		out = append(out, p)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/backends/targets"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -52,7 +53,7 @@ TARGET'; 'backends' is another name for 'targets'.`,
 			if err != nil {
 				return err
 			}
-			only := targets
+			only := targets.All()
 			if len(args) == 2 {
 				if l.name == "targets" {
 					return usagef("list targets takes no target, got %q", args[1])
@@ -84,7 +85,7 @@ func findListing(name string) (*listing, error) {
 func listTargets(w io.Writer, only []target) {
 	fmt.Fprintln(w, "TARGET\tALIASES\tCORRELATION METHODS\tDESCRIPTION")
 	for _, t := range only {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.name, strings.Join(t.aliases, ", "), strings.Join(t.correlationMethods, ", "), t.description)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, strings.Join(t.Aliases, ", "), strings.Join(t.CorrelationMethods, ", "), t.Description)
 	}
 }
 
@@ -105,7 +106,7 @@ func pipelineFor(p *pipeline.Pipeline, only []target) bool {
 		return true
 	}
 	for _, t := range only {
-		if slices.Contains(p.Targets, t.name) {
+		if slices.Contains(p.Targets, t.Name) {
 			return true
 		}
 	}
@@ -115,8 +116,8 @@ func pipelineFor(p *pipeline.Pipeline, only []target) bool {
 func listFormats(w io.Writer, only []target) {
 	fmt.Fprintln(w, "TARGET\tFORMAT\tDESCRIPTION")
 	for _, t := range only {
-		for _, f := range t.new(nil).Formats() {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", t.name, f.Name, f.Description)
+		for _, f := range t.New(nil).Formats() {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, f.Name, f.Description)
 		}
 	}
 }
@@ -136,7 +137,7 @@ func listOptions(w io.Writer, only []target) {
 		row(backends.Declared{Spec: s})
 	}
 	for _, t := range only {
-		for _, d := range backends.Declarations(t.name, t.new(nil)) {
+		for _, d := range backends.Declarations(t.Name, t.New(nil)) {
 			row(d)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/backends/targets"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -22,8 +23,8 @@ func declaredOptions() []backends.Declared {
 	for _, s := range runOptions {
 		all = append(all, backends.Declared{Spec: s})
 	}
-	for _, t := range targets {
-		all = append(all, backends.Declarations(t.name, t.new(nil))...)
+	for _, t := range targets.All() {
+		all = append(all, backends.Declarations(t.Name, t.New(nil))...)
 	}
 	return all
 }
@@ -79,7 +80,7 @@ func checkOptions(t *target, b backends.Backend, format string, raw backends.Opt
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !declares(valid, k) {
-			return usagef("%v", backends.UnknownOption(labels[k], k, t.name, format, valid, declaredOptions()))
+			return usagef("%v", backends.UnknownOption(labels[k], k, t.Name, format, valid, declaredOptions()))
 		}
 	}
 	if err := backends.CheckOptionTypes(raw, valid); err != nil {

@@ -91,7 +91,7 @@ func (st *stats) pruneRefusal() string {
 // (then --prune, unless refused).
 func (c *conversion) write(results []engine.Result, st *stats) (*outputs, error) {
 	o := c.o
-	out := &outputs{backend: c.backend, format: o.Format, ext: formatExt(c.t, c.backend, o.Format), rels: c.in.rels,
+	out := &outputs{backend: c.backend, format: o.Format, ext: c.t.FileExt(c.backend, o.Format), rels: c.in.rels,
 		jsonIndent: o.JSONIndent, dryRun: o.DryRun}
 	var err error
 	switch {
@@ -132,7 +132,7 @@ func (w *outputs) listPlan(stdout io.Writer) {
 // --prune was refused.
 func (c *conversion) finish(results []engine.Result, out *outputs, st *stats) error {
 	if c.o.Report != "" && !c.o.DryRun {
-		if err := writeReport(c.o, c.t.name, results, c.skipped, out); err != nil {
+		if err := writeReport(c.o, c.t.Name, results, c.skipped, out); err != nil {
 			return err
 		}
 	}

@@ -48,20 +48,6 @@ func isDirOutput(path string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// formatExt is the extension of the files of a format: the format's own,
-// or the target's.
-func formatExt(t *target, b backends.Backend, format string) string {
-	for _, f := range b.Formats() {
-		if f.Name == format && f.Ext != "" {
-			return f.Ext
-		}
-	}
-	if t.ext != "" {
-		return t.ext
-	}
-	return "txt"
-}
-
 // assemble returns the text of one file holding docs.
 func (w *outputs) assemble(docs []string) string {
 	text := backends.JoinQueries(docs)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigma2kql/sigma2kql/backends"
 	btargets "github.com/sigma2kql/sigma2kql/backends/targets"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 	"github.com/sigma2kql/sigma2kql/playground/convert"
@@ -89,20 +87,20 @@ func TestPlaygroundMatchesCLIFiltersAndPipelines(t *testing.T) {
 
 // requests lists a request per target, format and pipeline choice that
 // the command line offers: each built-in pipeline meant for the target,
-// and none. They come from the CLI's own table, so that a target or format
+// and none. They come from the targets' table, so that a target or format
 // the playground lacks fails the comparison.
 func requests() []convert.Request {
 	var out []convert.Request
-	for _, t := range targets {
+	for _, t := range btargets.All() {
 		choices := [][]string{nil}
 		for _, p := range pipeline.Builtins() {
-			if len(p.Targets) == 0 || slices.Contains(p.Targets, t.name) {
+			if len(p.Targets) == 0 || slices.Contains(p.Targets, t.Name) {
 				choices = append(choices, []string{p.Name})
 			}
 		}
-		for _, f := range t.new(nil).Formats() {
+		for _, f := range t.New(nil).Formats() {
 			for _, p := range choices {
-				out = append(out, convert.Request{Target: t.name, Format: f.Name, Pipelines: p})
+				out = append(out, convert.Request{Target: t.Name, Format: f.Name, Pipelines: p})
 			}
 		}
 	}
@@ -162,32 +160,4 @@ func comparePlayground(t *testing.T, dir, what string, req convert.Request) {
 			t.Errorf("%s, %s: the playground misses the CLI's diagnostic %q", what, strings.Join(args, " "), l)
 		}
 	}
-}
-
-// The playground offers the targets of backends/targets; the command line
-// has its own table. They must describe the same targets, built the same
-// way.
-func TestTargetsMatchCLI(t *testing.T) {
-	lib := btargets.All()
-	if len(lib) != len(targets) {
-		t.Fatalf("backends/targets has %d targets, the CLI %d", len(lib), len(targets))
-	}
-	for i, c := range targets {
-		l := lib[i]
-		cb, lb := c.new(nil), l.New(nil)
-		same := l.Name == c.name && slices.Equal(l.Aliases, c.aliases) && l.Description == c.description &&
-			l.NeedsPipeline == c.needsPipe && l.Ext == c.ext &&
-			fmt.Sprintf("%T", cb) == fmt.Sprintf("%T", lb) && slices.Equal(formatNames(lb), formatNames(cb))
-		if !same {
-			t.Errorf("target %d: backends/targets has %+v (%T, formats %v), the CLI %+v (%T, formats %v)", i, l, lb, formatNames(lb), c, cb, formatNames(cb))
-		}
-	}
-}
-
-func formatNames(b backends.Backend) []string {
-	var out []string
-	for _, f := range b.Formats() {
-		out = append(out, f.Name+"."+f.Ext)
-	}
-	return out
 }

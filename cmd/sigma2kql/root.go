@@ -10,10 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sigma2kql/sigma2kql/backends"
-	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/backends/kql/deploy"
-	"github.com/sigma2kql/sigma2kql/backends/splunk"
+	"github.com/sigma2kql/sigma2kql/backends/targets"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
@@ -40,39 +37,17 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 // errFailed reports that some rules failed; the failures are printed.
 var errFailed = errors.New("some rules failed")
 
-// A target is a backend the CLI offers.
-type target struct {
-	name        string
-	aliases     []string
-	description string
-	new         func(backends.Options) backends.Backend
-	needsPipe   bool
-	ext         string // extension of output files when the format names none
-	// correlationMethods are the ways the backend writes correlation
-	// queries (-c, --correlation-method), the default first.
-	correlationMethods []string
-}
-
-// targets lists the backends, wired explicitly.
-var targets = []target{
-	{name: "kusto", aliases: []string{"kql"}, description: "Kusto Query Language (Microsoft Defender XDR, Sentinel, Azure Monitor)",
-		new: func(o backends.Options) backends.Backend { return deploy.Wrap(kql.New(o), o) }, ext: "kql", correlationMethods: []string{"default"}},
-	{name: "splunk", description: "Splunk SPL: searches, savedsearches.conf alerts and tstats data model searches",
-		new: func(o backends.Options) backends.Backend { return splunk.New(o) }, needsPipe: true, ext: "spl", correlationMethods: []string{"stats"}},
-}
+// A target is a backend the CLI offers: the table of package targets,
+// which the playground reads too.
+type target = targets.Target
 
 func findTarget(name string) (*target, error) {
+	if t, ok := targets.Find(name); ok {
+		return &t, nil
+	}
 	var names []string
-	for i, t := range targets {
-		if t.name == name {
-			return &targets[i], nil
-		}
-		for _, a := range t.aliases {
-			if a == name {
-				return &targets[i], nil
-			}
-		}
-		names = append(names, t.name)
+	for _, t := range targets.All() {
+		names = append(names, t.Name)
 	}
 	sort.Strings(names)
 	return nil, usagef("unknown target %q: expected one of %s (see 'sigma2kql list targets')", name, strings.Join(names, ", "))
