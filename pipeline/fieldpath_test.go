@@ -107,3 +107,25 @@ func TestComputedColumnErrors(t *testing.T) {
 		}
 	}
 }
+
+// prefix_fields renames the field a field reference names, as map_fields
+// does, so that both sides of the comparison are read from the same place.
+func TestPrefixFieldsRenamesReferences(t *testing.T) {
+	p, err := pipeline.Load("p.yml", []byte("transformations:\n  - type: prefix_fields\n    value: EventData.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    sel:\n        TargetFilename|fieldref: Image\n    condition: sel\n"
+	f, err := parser.ParseFile("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := res.Rule.Detection.Searches[0].Body.(*ast.AllOf).Items[0].(*ast.FieldMatch)
+	if ref := fm.Values[0].(*ast.FieldRef); fm.Field != "EventData.TargetFilename" || ref.Field != "EventData.Image" {
+		t.Errorf("field %s, reference %s; want both prefixed", fm.Field, ref.Field)
+	}
+}

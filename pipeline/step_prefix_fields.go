@@ -7,7 +7,7 @@ import (
 )
 
 // PrefixFields puts Prefix in front of the field names in Fields, or of
-// every field name if Fields is empty.
+// every field name if Fields is empty, in items and in field references.
 type PrefixFields struct {
 	StepCommon `yaml:"-"`
 	Prefix     string   `yaml:"value"`
@@ -24,9 +24,21 @@ func (s *PrefixFields) apply(x *run) {
 }
 
 func (s *PrefixFields) field(x *run, fm *ast.FieldMatch) *ast.FieldMatch {
-	if fm.Field != "" && (len(s.Fields) == 0 || slices.Contains(s.Fields, fm.Field)) {
+	if fm.Field != "" && s.applies(fm.Field) {
 		fm.Field = s.Prefix + fm.Field
 		s.mark(x)
 	}
+	// The fields that field references name are renamed too, as
+	// map_fields renames them: both sides of a comparison are in the
+	// same place.
+	for _, v := range fm.Values {
+		if r, ok := v.(*ast.FieldRef); ok && s.applies(r.Field) {
+			r.Field = s.Prefix + r.Field
+		}
+	}
 	return fm
+}
+
+func (s *PrefixFields) applies(field string) bool {
+	return len(s.Fields) == 0 || slices.Contains(s.Fields, field)
 }
