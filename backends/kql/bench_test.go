@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkConvert converts every rule of the corpus (see
-// internal/testsupport/testcorpus), parsed beforehand, through the microsoft_xdr pipeline:
+// internal/testsupport/testcorpus), parsed beforehand, through a pipeline
+// (microsoft_xdr, and the Log Analytics pipelines of raw tables):
 // pipeline.Apply and Convert. b.N counts whole corpora; rules that the
 // pipeline rejects count too (they cost their work up to the error).
 func BenchmarkConvert(b *testing.B) {
@@ -25,16 +26,20 @@ func BenchmarkConvert(b *testing.B) {
 			}
 		}
 	}
-	pipes := []*pipeline.Pipeline{pipeline.Builtin("microsoft_xdr")}
-	backend := kql.New(nil)
-	bench := testcorpus.StartBench(b)
-	for i := 0; i < b.N; i++ {
-		for _, r := range rules {
-			res, err := pipeline.Apply(pipes, r, pipeline.Options{})
-			if err == nil {
-				backend.Convert(res, "default")
+	for _, name := range []string{"microsoft_xdr", "sentinel_windowsevent", "sentinel_event"} {
+		b.Run(name, func(b *testing.B) {
+			pipes := []*pipeline.Pipeline{pipeline.Builtin(name)}
+			backend := kql.New(nil)
+			bench := testcorpus.StartBench(b)
+			for i := 0; i < b.N; i++ {
+				for _, r := range rules {
+					res, err := pipeline.Apply(pipes, r, pipeline.Options{})
+					if err == nil {
+						backend.Convert(res, "default")
+					}
+				}
 			}
-		}
+			bench.Done(len(rules))
+		})
 	}
-	bench.Done(len(rules))
 }

@@ -18,8 +18,9 @@ import (
 
 // A fieldExpr is a field name read as an expression.
 type fieldExpr struct {
-	kind columnKind // what the expression yields
-	text string     // the expression as KQL
+	kind   columnKind // what the expression yields
+	text   string     // the expression as KQL
+	asText string     // its text form, for string operators (set by asText)
 }
 
 // conversions maps the functions a field path may apply to the kind of

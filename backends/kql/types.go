@@ -26,6 +26,15 @@ const (
 // other types, so that the string operators (=~, contains, in~, matches
 // regex...) apply to it.
 func (p *printer) asText(field string) string {
+	if e := p.expr(field); e != nil {
+		if e.asText == "" {
+			e.asText = e.text
+			if e.kind != text {
+				e.asText = "tostring(" + e.text + ")"
+			}
+		}
+		return e.asText
+	}
 	f := p.ref(field)
 	switch p.kind(field) {
 	case numeric, boolean, other, dynamicKind:
