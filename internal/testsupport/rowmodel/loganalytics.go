@@ -1,10 +1,8 @@
 package rowmodel
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,28 +72,6 @@ func eventData(ev WindowsEvent) (map[string]string, string) {
 		out[k] = text(v)
 	}
 	return out, userData
-}
-
-// text is a value as the event's XML writes it.
-func text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		return strconv.FormatBool(v)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case map[string]any:
-		if t, ok := v["#text"]; ok {
-			return text(t)
-		}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // dataItemXML writes the event's data as the agent stores it in
