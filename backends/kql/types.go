@@ -27,12 +27,6 @@ const (
 // regex...) apply to it.
 func (p *printer) asText(field string) string {
 	if e := p.expr(field); e != nil {
-		if e.asText == "" {
-			e.asText = e.text
-			if e.kind != text {
-				e.asText = "tostring(" + e.text + ")"
-			}
-		}
 		return e.asText
 	}
 	f := p.ref(field)
