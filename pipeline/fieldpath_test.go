@@ -145,9 +145,9 @@ func TestLogsourceCondition(t *testing.T) {
 	}
 	for logsource, want := range map[string]string{
 		"category: process_creation\n    service: security": "Channel=[Sysmon]",
-		"service: powershell":                              "Channel=[PS PSCore]",
-		"service: system":                                  "",
-		"category: image_load":                             "",
+		"service: powershell":                               "Channel=[PS PSCore]",
+		"service: system":                                   "",
+		"category: image_load":                              "",
 	} {
 		src := "title: t\nlogsource:\n    product: windows\n    " + logsource + "\ndetection:\n    sel:\n        a: b\n    condition: sel\n"
 		f, err := parser.ParseFile("r.yml", []byte(src))
