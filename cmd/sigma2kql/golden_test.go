@@ -81,6 +81,8 @@ var suites = []suite{
 	{name: "kusto-sentinel_windowsevent", args: []string{"-t", "kusto", "-p", "sentinel_windowsevent"}, ext: "kql", skip: nonRuleDirs},
 	{name: "kusto-sentinel_event", args: []string{"-t", "kusto", "-p", "sentinel_event"}, ext: "kql", skip: nonRuleDirs},
 	{name: "kusto-sentinel_cloud", args: []string{"-t", "kusto", "-p", "sentinel_cloud"}, ext: "kql", skip: nonRuleDirs},
+	// The Security log in SecurityEvent, the other channels in Event.
+	{name: "kusto-sentinel_securityevent-sentinel_event", args: []string{"-t", "kusto", "-p", "sentinel_securityevent", "-p", "sentinel_event"}, ext: "kql", dirs: []string{"windows/builtin", "windows/image_load"}},
 	{name: "kusto-sentinel_event-sentinel_rule", args: []string{"-t", "kusto", "-p", "sentinel_event", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
 	// A user pipeline alone, and given after a built-in one: it runs first
 	// (priority 0), so its table and field names win.
