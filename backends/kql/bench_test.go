@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sigma2kql/sigma2kql/backends/kql"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/corpusbench"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -15,11 +16,11 @@ import (
 // pipeline rejects count too (they cost their work up to the error).
 func BenchmarkConvert(b *testing.B) {
 	dir, _ := testcorpus.Dir(b)
-	rules := testcorpus.Rules(b, dir)
+	rules := corpusbench.Rules(b, dir)
 	for _, name := range []string{"microsoft_xdr", "sentinel_windowsevent", "sentinel_event"} {
 		b.Run(name, func(b *testing.B) {
 			backend := kql.New(nil)
-			testcorpus.BenchConvert(b, rules, []*pipeline.Pipeline{pipeline.Builtin(name)}, func(res *pipeline.Result) {
+			corpusbench.Convert(b, rules, []*pipeline.Pipeline{pipeline.Builtin(name)}, func(res *pipeline.Result) {
 				backend.Convert(res, "default")
 			})
 		})

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/corpusbench"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -14,9 +15,9 @@ import (
 // pipeline rejects count too (they cost their work up to the error).
 func BenchmarkConvert(b *testing.B) {
 	dir, _ := testcorpus.Dir(b)
-	rules := testcorpus.Rules(b, dir)
+	rules := corpusbench.Rules(b, dir)
 	backend := splunk.New(nil)
-	testcorpus.BenchConvert(b, rules, []*pipeline.Pipeline{pipeline.Builtin("splunk_windows")}, func(res *pipeline.Result) {
+	corpusbench.Convert(b, rules, []*pipeline.Pipeline{pipeline.Builtin("splunk_windows")}, func(res *pipeline.Result) {
 		backend.Convert(res, "default")
 	})
 }
