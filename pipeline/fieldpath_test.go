@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -104,6 +105,71 @@ func TestComputedColumnErrors(t *testing.T) {
 		_, err := pipeline.Load("p.yml", []byte(src), nil)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", src, err, want)
+		}
+	}
+}
+
+// prefix_fields renames the field a field reference names, as map_fields
+// does, so that both sides of the comparison are read from the same place.
+func TestPrefixFieldsRenamesReferences(t *testing.T) {
+	p, err := pipeline.Load("p.yml", []byte("transformations:\n  - type: prefix_fields\n    value: EventData.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    sel:\n        TargetFilename|fieldref: Image\n    condition: sel\n"
+	f, err := parser.ParseFile("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := res.Rule.Detection.Searches[0].Body.(*ast.AllOf).Items[0].(*ast.FieldMatch)
+	if ref := fm.Values[0].(*ast.FieldRef); fm.Field != "EventData.TargetFilename" || ref.Field != "EventData.Image" {
+		t.Errorf("field %s, reference %s; want both prefixed", fm.Field, ref.Field)
+	}
+}
+
+// logsource_condition adds the test of the rule's category, else of its
+// service, and nothing for other rules.
+func TestLogsourceCondition(t *testing.T) {
+	p, err := pipeline.Load("p.yml", []byte(`transformations:
+  - type: logsource_condition
+    field: Channel
+    categories: {process_creation: Sysmon}
+    services: {security: Security, powershell: [PS, PSCore]}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for logsource, want := range map[string]string{
+		"category: process_creation\n    service: security": "Channel=[Sysmon]",
+		"service: powershell":                               "Channel=[PS PSCore]",
+		"service: system":                                   "",
+		"category: image_load":                              "",
+	} {
+		src := "title: t\nlogsource:\n    product: windows\n    " + logsource + "\ndetection:\n    sel:\n        a: b\n    condition: sel\n"
+		f, err := parser.ParseFile("r.yml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, s := range res.Rule.Detection.Searches {
+			if fm, ok := s.Body.(*ast.FieldMatch); ok && strings.HasPrefix(s.Name, "_pipeline_") {
+				var vals []string
+				for _, v := range fm.Values {
+					vals = append(vals, v.(*ast.String).Plain())
+				}
+				got = fmt.Sprintf("%s=%v", fm.Field, vals)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: added %q, want %q", logsource, got, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"sort"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -10,7 +11,8 @@ import (
 // the table's columns before it tests the rule's condition: the backend
 // writes its KQL lines into the query when the rule uses one of its
 // columns, and prints the columns' values with their types. A field may be
-// mapped to a computed column or to a member of a dynamic one.
+// mapped to a computed column or to a member of a dynamic one. A Column is
+// shared by the results of every rule: it must not be changed.
 type Column struct {
 	Types map[string]string // the columns it defines: name -> type (string, long, dynamic...)
 	Text  string            // the query lines that compute them
@@ -26,6 +28,9 @@ type ComputedColumn struct {
 	ColumnType string            `yaml:"column_type"`
 	Columns    map[string]string `yaml:"columns"`
 	Query      string            `yaml:"query"`
+
+	once sync.Once
+	col  *Column
 }
 
 func init() {
@@ -43,15 +48,24 @@ func (s *ComputedColumn) decode(d *decoder, n *yaml.Node) {
 	}
 }
 
-func (s *ComputedColumn) apply(x *run) {
-	c := &Column{Types: s.Columns, Text: s.Query}
-	if s.Name != "" {
-		typ := s.ColumnType
-		if typ == "" {
-			typ = "string"
+// column returns the step's Column, the same for every rule, so that
+// backends may cache what they derive from it.
+func (s *ComputedColumn) column() *Column {
+	s.once.Do(func() {
+		s.col = &Column{Types: s.Columns, Text: s.Query}
+		if s.Name != "" {
+			typ := s.ColumnType
+			if typ == "" {
+				typ = "string"
+			}
+			s.col = &Column{Types: map[string]string{s.Name: typ}, Text: "| extend " + s.Name + " = " + s.Expression}
 		}
-		c = &Column{Types: map[string]string{s.Name: typ}, Text: "| extend " + s.Name + " = " + s.Expression}
-	}
+	})
+	return s.col
+}
+
+func (s *ComputedColumn) apply(x *run) {
+	c := s.column()
 	// A later declaration of a name replaces the earlier one.
 	names := make([]string, 0, len(c.Types))
 	for name := range c.Types {

@@ -65,13 +65,17 @@ func (c *computedColumns) lines() string {
 	if c == nil {
 		return ""
 	}
-	var out []string
+	out := ""
 	for i, col := range c.cols {
-		if c.used[i] {
-			out = append(out, strings.TrimRight(col.Text, "\n"))
+		if !c.used[i] {
+			continue
 		}
+		if out != "" {
+			out += "\n"
+		}
+		out += strings.TrimRight(col.Text, "\n")
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // splitAdded separates the tests that add_condition put in front of a
@@ -123,18 +127,37 @@ func hasPlaceholder(q, name string) bool { return strings.Contains(q, "{"+name+"
 // nothing, the line removed.
 func fillLines(q, name, value string) string {
 	ph := "{" + name + "}"
-	lines := strings.Split(q, "\n")
-	out := lines[:0]
-	for _, l := range lines {
-		if strings.Contains(l, ph) {
-			if value == "" {
-				continue
-			}
-			l = strings.ReplaceAll(l, ph, value)
-		}
-		out = append(out, l)
+	if !strings.Contains(q, ph) {
+		return q
 	}
-	return strings.Join(out, "\n")
+	var b strings.Builder
+	b.Grow(len(q) + len(value))
+	for rest := q; ; {
+		line, after, more := strings.Cut(rest, "\n")
+		switch {
+		case !strings.Contains(line, ph):
+			b.WriteString(line)
+		case value == "":
+			// The line is left out, with its line break.
+			if !more && b.Len() > 0 {
+				s := b.String()
+				b.Reset()
+				b.WriteString(strings.TrimSuffix(s, "\n"))
+			}
+			if !more {
+				return b.String()
+			}
+			rest = after
+			continue
+		default:
+			b.WriteString(strings.ReplaceAll(line, ph, value))
+		}
+		if !more {
+			return b.String()
+		}
+		b.WriteByte('\n')
+		rest = after
+	}
 }
 
 // merge records the columns that o used as used.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 // ConvertCorrelation returns the KQL query of a correlation rule: the
@@ -81,7 +82,7 @@ func (w *corrWriter) window(tc, span string) (by, col string) {
 // input returns an expression for the events of one referenced rule or
 // correlation: its query inline when it is the only one, else the name of a
 // let statement holding it.
-func (w *corrWriter) input(in *backends.CorrelationInput, single bool) (string, error) {
+func (w *corrWriter) input(in *backends.CorrelationInput, single bool, columns []string) (string, error) {
 	var q string
 	if in.Rule != nil {
 		qs, err := w.b.Convert(in.Rule, "default")
@@ -103,6 +104,13 @@ func (w *corrWriter) input(in *backends.CorrelationInput, single bool) (string, 
 			return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d queries; a rule in a correlation must convert to one", in.Ref, len(qs))
 		}
 		q = qs[0]
+		for _, c := range columns {
+			if !strings.Contains(q, c) {
+				// The correlation's fields need a computed column that
+				// the rule's condition does not.
+				q += "\n" + c
+			}
+		}
 	} else {
 		var err error
 		if q, err = w.correlation(in.Correlation); err != nil {
@@ -217,25 +225,32 @@ func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 func (w *corrWriter) parts(c *backends.Correlation, shared []string, single, temporal bool) ([]part, error) {
 	doc := c.Doc
 	var parts []part
+	aggField := ""
+	if doc.Condition != nil {
+		aggField = doc.Condition.Field
+	}
 	for _, in := range c.Inputs {
-		expr, err := w.input(in, single && !temporal)
-		if err != nil {
-			return nil, err
-		}
 		var ext []string
+		var lines []string // computed columns the shared fields need
 		if temporal {
 			ext = append(ext, "sigma_rule = "+quote(in.Name))
 		}
 		for _, f := range shared {
 			src := w.sourceField(doc, in, f)
-			if r := in.Rule; r != nil && r.Schema != nil {
-				if _, ok := r.Schema.Columns[src]; !ok {
-					return nil, ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, r.Table)
-				}
+			value, cols, ok := sourceValue(in.Rule, src, f == aggField && doc.Type != "value_count")
+			if !ok {
+				return nil, ast.Errorf(doc.DocPos, "correlation field %q is %q in the events of rule %q, which is not a column of table %s", f, src, in.Name, in.Rule.Table)
+			}
+			if cols != "" && !slices.Contains(lines, cols) {
+				lines = append(lines, cols)
 			}
 			if src != f {
-				ext = append(ext, quoteName(f)+" = "+quoteName(src))
+				ext = append(ext, quoteName(f)+" = "+value)
 			}
+		}
+		expr, err := w.input(in, single && !temporal, lines)
+		if err != nil {
+			return nil, err
 		}
 		p := part{expr: expr}
 		if len(ext) > 0 {
@@ -396,4 +411,27 @@ func timespan(s string) (string, error) {
 		return strconv.Itoa(365*n) + "d", nil
 	}
 	return "", fmt.Errorf("invalid timespan %q: the unit must be s, m, h, d, w, M or y", s)
+}
+
+// sourceValue returns the KQL of field src in the events of a rule: the
+// column, or the value of a field expression (a member of EventData, say)
+// as text, or as a number when the correlation aggregates it as one, with
+// the lines of the computed columns it needs. It reports false when src is
+// neither a column nor a path into one.
+func sourceValue(res *pipeline.Result, src string, number bool) (value, columns string, ok bool) {
+	if res == nil || res.Schema == nil {
+		return quoteName(src), "", true
+	}
+	if _, ok := res.Schema.Columns[src]; ok {
+		return quoteName(src), "", true
+	}
+	p := &printer{res: res, cols: newComputed(res)}
+	if p.expr(src) == nil {
+		return "", "", false
+	}
+	value = p.asText(src)
+	if number {
+		value = "todouble(" + p.ref(src) + ")"
+	}
+	return value, p.cols.lines(), true
 }

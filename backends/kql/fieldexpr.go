@@ -2,6 +2,7 @@ package kql
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -18,8 +19,10 @@ import (
 
 // A fieldExpr is a field name read as an expression.
 type fieldExpr struct {
-	kind columnKind // what the expression yields
-	text string     // the expression as KQL
+	kind   columnKind // what the expression yields
+	text   string     // the expression as KQL
+	asText string     // its text form, for string operators
+	root   string     // the computed column it reads, or ""
 }
 
 // conversions maps the functions a field path may apply to the kind of
@@ -32,23 +35,68 @@ var conversions = map[string]columnKind{
 }
 
 // expr returns the expression that field stands for, or nil when it is a
-// column name. Results are cached per printer.
+// column name. Expressions are cached for every printer of the process (a
+// corpus names the same fields again and again), by table schema, computed
+// columns and name.
 func (p *printer) expr(field string) *fieldExpr {
 	if !strings.ContainsAny(field, ".([") {
 		return nil
 	}
-	if e, ok := p.exprs[field]; ok {
-		return e
+	key, cacheable := p.exprKey(field)
+	if cacheable {
+		if e, ok := exprCache.Load(key); ok {
+			e := e.(*fieldExpr)
+			if e.root != "" {
+				p.computed(e.root)
+			}
+			if e.text == "" {
+				return nil
+			}
+			return e
+		}
 	}
-	var e *fieldExpr
+	e := &fieldExpr{}
 	if path, ok := p.res.Schema.IsPath(field, p.res.Columns); ok {
-		e = p.render(path)
+		if r := p.render(path); r != nil {
+			e = r
+			e.asText = e.text
+			if e.kind != text {
+				e.asText = "tostring(" + e.text + ")"
+			}
+			if t, ok := pipeline.ColumnType(nil, p.res.Columns, path.Root()); ok && t != "" {
+				e.root = path.Root()
+			}
+		}
 	}
-	if p.exprs == nil {
-		p.exprs = map[string]*fieldExpr{}
+	if cacheable {
+		exprCache.Store(key, e)
 	}
-	p.exprs[field] = e
+	if e.text == "" {
+		return nil
+	}
 	return e
+}
+
+// exprCache holds the field expressions read so far: exprKey -> *fieldExpr
+// (one with no text for a name that is no expression).
+var exprCache sync.Map
+
+type exprKey struct {
+	schema *pipeline.Table
+	cols   [2]*pipeline.Column
+	field  string
+}
+
+// exprKey returns the cache key of a field in this printer's result: the
+// computed columns are shared by every rule of a pipeline (see
+// pipeline.Column); a result with more than two is not cached.
+func (p *printer) exprKey(field string) (exprKey, bool) {
+	k := exprKey{schema: p.res.Schema, field: field}
+	if len(p.res.Columns) > len(k.cols) {
+		return k, false
+	}
+	copy(k.cols[:], p.res.Columns)
+	return k, true
 }
 
 // render writes a field path as KQL, or returns nil for a function it does

@@ -110,3 +110,17 @@ transformations:
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestFillLines(t *testing.T) {
+	for _, c := range []struct{ q, value, want string }{
+		{"{table}\n| where {prefilter}\n{columns}\n| where {condition}", "", "{table}\n{columns}\n| where {condition}"},
+		{"{table}\n| where {prefilter}\n{columns}\n| where {condition}", "A", "{table}\n| where A\n{columns}\n| where {condition}"},
+		{"{table}\n| where {prefilter}", "", "{table}"},
+		{"| where {prefilter}", "", ""},
+		{"{table}", "", "{table}"},
+	} {
+		if got := fillLines(c.q, "prefilter", c.value); got != c.want {
+			t.Errorf("fillLines(%q, %q) = %q, want %q", c.q, c.value, got, c.want)
+		}
+	}
+}

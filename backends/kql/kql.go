@@ -141,12 +141,11 @@ func fillTemplate(q, table, cond string) string {
 
 // printer writes one condition.
 type printer struct {
-	res   *pipeline.Result
-	opts  backends.Options
-	b     strings.Builder
-	errs  ast.ErrorList
-	exprs map[string]*fieldExpr // field expressions read so far (fieldexpr.go)
-	cols  *computedColumns      // the columns the query may compute (columns.go)
+	res  *pipeline.Result
+	opts backends.Options
+	b    strings.Builder
+	errs ast.ErrorList
+	cols *computedColumns // the columns the query may compute (columns.go)
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {

@@ -26,6 +26,9 @@ const (
 // other types, so that the string operators (=~, contains, in~, matches
 // regex...) apply to it.
 func (p *printer) asText(field string) string {
+	if e := p.expr(field); e != nil {
+		return e.asText
+	}
 	f := p.ref(field)
 	switch p.kind(field) {
 	case numeric, boolean, other, dynamicKind:

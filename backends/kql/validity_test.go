@@ -37,7 +37,7 @@ func TestEdgeValuesGiveValidKQL(t *testing.T) {
 	cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1}
 	var checker *kqlcheck.Checker
 	if dir, err := kqlcheck.Dir(); err == nil {
-		checker = rtChecker(t, dir, p.Name)
+		checker = rtChecker(t, dir, p)
 	} else {
 		t.Log("queries not checked with Kusto.Language: ", err)
 	}
@@ -79,7 +79,7 @@ func TestRandomRulesGiveValidKQL(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	p := pipeline.Builtin("microsoft_xdr")
 	cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1}
-	checker := rtChecker(t, dir, p.Name)
+	checker := rtChecker(t, dir, p)
 	fields := []string{"CommandLine", "Image", "ParentImage", "User", "ProcessId", "ParentProcessId", "IntegrityLevel", "OriginalFileName", "LogonId", "ParentCommandLine", "ParentUser", "GrandParentImage", "md5", "Hashes", "Company"}
 	mods := []string{"", "contains", "startswith", "endswith", "re", "re|i", "cased", "contains|cased", "all", "contains|all", "base64", "base64offset|contains", "utf16le|base64offset|contains", "wide|contains", "windash|contains", "exists", "gt", "lte", "neq", "contains|neq", "fieldref", "endswith|fieldref", "hour", "cidr"}
 	strs := []string{"whoami", "'C:\\Windows\\'", "'*\\cmd.exe'", "'a*b?c'", "'\\\\*'", "\"tab\\there\"", "\"nul\\0\"", "''", "'%var%'", "'.*(x|y)+'", "'\"quoted\"'", "'-enc /c'", "'DOMAIN\\user'", "'SHA256=abc,MD5=def'", "'it''s'", "42", "-1", "0x3e7", "4.5", ".inf", "true", "null"}

@@ -3,10 +3,9 @@ package splunk_test
 import (
 	"testing"
 
-	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/splunk"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/corpusbench"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/testcorpus"
-	"github.com/sigma2kql/sigma2kql/parser"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
@@ -16,25 +15,9 @@ import (
 // pipeline rejects count too (they cost their work up to the error).
 func BenchmarkConvert(b *testing.B) {
 	dir, _ := testcorpus.Dir(b)
-	var rules []*ast.Rule
-	for _, f := range testcorpus.Files(b, dir) {
-		file, _ := parser.ParseFile(f.Name, f.Src)
-		for _, d := range file.Docs {
-			if r, ok := d.(*ast.Rule); ok {
-				rules = append(rules, r)
-			}
-		}
-	}
-	pipes := []*pipeline.Pipeline{pipeline.Builtin("splunk_windows")}
+	rules := corpusbench.Rules(b, dir)
 	backend := splunk.New(nil)
-	bench := testcorpus.StartBench(b)
-	for i := 0; i < b.N; i++ {
-		for _, r := range rules {
-			res, err := pipeline.Apply(pipes, r, pipeline.Options{})
-			if err == nil {
-				backend.Convert(res, "default")
-			}
-		}
-	}
-	bench.Done(len(rules))
+	corpusbench.Convert(b, rules, []*pipeline.Pipeline{pipeline.Builtin("splunk_windows")}, func(res *pipeline.Result) {
+		backend.Convert(res, "default")
+	})
 }

@@ -76,6 +76,14 @@ var suites = []suite{
 	{name: "kusto-azure_monitor", args: []string{"-t", "kusto", "-p", "azure_monitor"}, ext: "kql", skip: nonRuleDirs},
 	// A table override keeps the field mapping of that table.
 	{name: "kusto-azure_monitor-signinlogs", args: []string{"-t", "kusto", "-p", "azure_monitor", "-O", "query_table=SigninLogs"}, ext: "kql", dirs: []string{"cloud/azure"}},
+	// Log Analytics raw tables: Windows event logs in WindowsEvent and in
+	// Event, the cloud and Linux tables, and Sentinel rules on them.
+	{name: "kusto-sentinel_windowsevent", args: []string{"-t", "kusto", "-p", "sentinel_windowsevent"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-sentinel_event", args: []string{"-t", "kusto", "-p", "sentinel_event"}, ext: "kql", skip: nonRuleDirs},
+	{name: "kusto-sentinel_cloud", args: []string{"-t", "kusto", "-p", "sentinel_cloud"}, ext: "kql", skip: nonRuleDirs},
+	// The Security log in SecurityEvent, the other channels in Event.
+	{name: "kusto-sentinel_securityevent-sentinel_event", args: []string{"-t", "kusto", "-p", "sentinel_securityevent", "-p", "sentinel_event"}, ext: "kql", dirs: []string{"windows/builtin", "windows/image_load"}},
+	{name: "kusto-sentinel_event-sentinel_rule", args: []string{"-t", "kusto", "-p", "sentinel_event", "-f", "sentinel_rule"}, ext: "yaml", dirs: deployDirs},
 	// A user pipeline alone, and given after a built-in one: it runs first
 	// (priority 0), so its table and field names win.
 	{name: "kusto-my_table", args: []string{"-t", "kusto", "-p", testRules + "/pipelines/my_table.yml"}, ext: "kql", dirs: []string{"custom_table"}},

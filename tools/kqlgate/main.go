@@ -63,10 +63,13 @@ func main() {
 	if err != nil {
 		fatal("%v", err)
 	}
+	schemas := map[string][]string{}
 	for _, p := range ps {
-		if _, err := os.Stat(kqlcheck.SchemaFile(kdir, p.Name)); err != nil {
-			fatal("pipeline %s has no schema for kqlcheck: expected %s", p.Name, kqlcheck.SchemaFile(kdir, p.Name))
+		f, err := kqlcheck.SchemaFor(kdir, p.Name, tableNames(p))
+		if err != nil {
+			fatal("%v", err)
 		}
+		schemas[p.Name] = f
 	}
 	files, err := ruleFiles(flag.Args())
 	if err != nil {
@@ -95,7 +98,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reports[i], passed[i] = check(kdir, p, results, per, *maxDepth, start)
+			reports[i], passed[i] = check(kdir, schemas[p.Name], p, results, per, *maxDepth, start)
 		}()
 	}
 	wg.Wait()
@@ -109,6 +112,16 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("kqlgate: every query is valid KQL")
+}
+
+// tableNames lists the tables of a pipeline's schema.
+func tableNames(p *pipeline.Pipeline) []string {
+	var out []string
+	for t := range p.Schema {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func fatal(format string, args ...any) {
@@ -212,7 +225,7 @@ type job struct {
 
 // check runs every query of results through n kqlcheck processes and
 // returns the report and whether all passed.
-func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDepth int, start time.Time) (string, bool) {
+func check(dir string, schemas []string, p *pipeline.Pipeline, results []engine.Result, n, maxDepth int, start time.Time) (string, bool) {
 	var b strings.Builder
 	ok := true
 	var jobs []job
@@ -240,7 +253,7 @@ func check(dir string, p *pipeline.Pipeline, results []engine.Result, n, maxDept
 	var failures []string
 	var startErr error
 	for w := 0; w < n; w++ {
-		c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: kqlcheck.Schemas(dir, p.Name), MaxDepth: maxDepth})
+		c, err := kqlcheck.Start(dir, kqlcheck.Options{Schemas: schemas, MaxDepth: maxDepth})
 		if err != nil {
 			startErr = err
 			break

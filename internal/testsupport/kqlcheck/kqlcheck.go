@@ -77,6 +77,37 @@ func OwnSchemaFile(pipeline string) string {
 	return f
 }
 
+// SchemaFor returns the schema files for a pipeline: Schemas when
+// kqlcheck has one of its own, or else the first kqlcheck schema (by file
+// name) that has every table the pipeline queries, such as
+// azure_monitor.json for the pipelines of Log Analytics tables.
+func SchemaFor(dir, pipeline string, tables []string) ([]string, error) {
+	own := SchemaFile(dir, pipeline)
+	if _, err := os.Stat(own); err == nil {
+		return Schemas(dir, pipeline), nil
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "schema", "*.json"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var schema map[string]json.RawMessage
+		if json.Unmarshal(src, &schema) != nil {
+			continue
+		}
+		all := len(tables) > 0
+		for _, t := range tables {
+			_, ok := schema[t]
+			all = all && ok
+		}
+		if all {
+			return []string{f}, nil
+		}
+	}
+	return nil, fmt.Errorf("kqlcheck has no schema for pipeline %s: neither %s nor a schema with its tables %s", pipeline, own, strings.Join(tables, ", "))
+}
+
 // Options configure a Checker.
 type Options struct {
 	Schemas  []string // schema files, {"Table": {"Column": "type"}}

@@ -161,8 +161,10 @@ type Harness struct {
 // schemaFiles names the kqlcheck schema of pipelines whose schema file is
 // not <pipeline>.json.
 var schemaFiles = map[string]string{
-	"windows_event": "azure_monitor.json",
-	"event":         "azure_monitor.json",
+	"sentinel_windowsevent":  "azure_monitor.json",
+	"sentinel_event":         "azure_monitor.json",
+	"sentinel_cloud":         "azure_monitor.json",
+	"sentinel_securityevent": "azure_monitor.json",
 }
 
 // schemaName is the file name of a pipeline's schema in kqlcheck/schema.

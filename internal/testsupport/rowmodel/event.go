@@ -51,6 +51,12 @@ func (ev WindowsEvent) Field(name string) string {
 		return ""
 	}
 	v, _ := ev.Fields.Field(name)
+	return text(v)
+}
+
+// text is a value as text: numbers as written, an XML element with
+// attributes ({"#text": v, ...}) as its text, other structures as JSON.
+func text(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
@@ -66,10 +72,13 @@ func (ev WindowsEvent) Field(name string) string {
 		return strconv.Itoa(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
+	case map[string]any:
+		if t, ok := v["#text"]; ok {
+			return text(t)
+		}
 	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // Has reports whether the event has a field.

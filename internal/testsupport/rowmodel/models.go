@@ -21,7 +21,9 @@ type Model interface {
 // models are the row models by the name of the pipeline whose queries run
 // on their rows. Add a model here.
 var models = map[string]Model{
-	"microsoft_xdr": Defender{},
+	"microsoft_xdr":         Defender{},
+	"sentinel_windowsevent": WindowsEventTable{},
+	"sentinel_event":        EventTable{},
 }
 
 // ForPipeline returns the row model of a pipeline.
