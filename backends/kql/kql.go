@@ -299,26 +299,19 @@ func (p *printer) list(vals []ast.Value) {
 	}
 }
 
-// sameField writes an OR (or AND) of one field's values: the plain values
-// first, as one "in~" (or "has_all") list, then the
-// others each with the operator their wildcards allow, and a value with
-// wildcards inside as a parenthesised conjunction of "contains" tests of
-// its literal pieces, as the reference does.
+// sameField writes an OR (or AND) of one field's values: for an OR, the
+// plain values first, as one "in~" list; then the others each with the
+// operator their wildcards allow, and a value with wildcards inside as a
+// parenthesised conjunction of "contains" tests of its literal pieces, as
+// the reference does. In an AND, plain values are equalities one by one:
+// the reference's "has_all" list would look for them as terms anywhere in
+// the value, where the field must equal each.
 func (p *printer) sameField(ms []*backends.Match, or bool) {
 	field := ms[0].Field
 	var plain []ast.Value
 	for _, m := range ms {
-		if isPlain(m.Value) {
+		if isPlain(m.Value) && or {
 			plain = append(plain, m.Value)
-		}
-	}
-	if !or {
-		for _, v := range plain {
-			if _, num := v.(*ast.Number); num {
-				// has_all takes strings only: print the numbers one by one.
-				plain = nil
-				break
-			}
 		}
 	}
 	op := " or "
@@ -328,15 +321,10 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 	first := true
 	if plain != nil {
 		first = false
-		switch {
-		case len(plain) == len(ms) && or:
+		if len(plain) == len(ms) {
 			p.in(field, plain)
-		case or:
+		} else {
 			p.b.WriteString(p.asText(field) + " in~ (")
-			p.list(plain)
-			p.b.WriteString(")")
-		default:
-			p.b.WriteString(p.asText(field) + " has_all (")
 			p.list(plain)
 			p.b.WriteString(")")
 		}
@@ -590,18 +578,30 @@ func wildcardRegex(v *ast.String) string {
 }
 
 // keyword writes a field-less search: the value anywhere in the event.
+// A keyword is found where it occurs inside a value, so a "*" at either
+// end adds nothing: "abc*" is `* contains "abc"`. Wildcards inside make an
+// unanchored regular expression, case-insensitive as Sigma's strings are
+// unless the value is cased, where "." matches line breaks.
 func (p *printer) keyword(m *backends.Match) {
 	switch v := m.Value.(type) {
 	case *ast.String:
+		op := "contains"
+		if v.Cased {
+			op = "contains_cs"
+		}
 		if v.IsPlain() {
-			p.b.WriteString("* contains " + quote(v.Plain()))
+			p.b.WriteString("* " + op + " " + quote(v.Plain()))
 			return
 		}
-		if op, text, ok := simpleWildcard(v); ok && op == "contains" {
-			p.b.WriteString("* contains " + quote(text))
+		if _, text, ok := simpleWildcard(v); ok {
+			p.b.WriteString("* " + op + " " + quote(text))
 			return
 		}
-		p.b.WriteString("* matches regex " + quote(wildcardRegex(v)))
+		flags := "(?is)" // "*" spans line breaks too
+		if v.Cased {
+			flags = "(?s)"
+		}
+		p.b.WriteString("* matches regex " + quote(flags+wildcardRegex(v)))
 	case *ast.Number:
 		p.b.WriteString("* contains " + quote(v.Text))
 	case *ast.Regex:

@@ -77,7 +77,8 @@ func TestPrint(t *testing.T) {
 		{"  s:\n    CommandLine: 'C:\\Win*\\sys.exe (x86)+[1]'\n  condition: s", `ProcessCommandLine matches regex "C:\\\\Win.*\\\\sys\\.exe \\(x86\\)\\+\\[1\\]"`},
 		{"  s:\n    CommandLine: 'foo\\*bar'\n  condition: s", `ProcessCommandLine =~ "foo*bar"`},
 		{"  s:\n    CommandLine: ['a', 'b']\n  condition: s", `ProcessCommandLine in~ ("a", "b")`},
-		{"  s:\n    CommandLine|all: ['a', 'b']\n  condition: s", `ProcessCommandLine has_all ("a", "b")`},
+		{"  s:\n    CommandLine|all: ['a', 'b']\n  condition: s", `ProcessCommandLine =~ "a" and ProcessCommandLine =~ "b"`},
+		{"  s:\n    CommandLine|startswith: 'a'\n    CommandLine|cased: 'B'\n    CommandLine: 'c'\n  condition: s", `ProcessCommandLine startswith "a" and ProcessCommandLine == "B" and ProcessCommandLine =~ "c"`},
 		{"  s:\n    CommandLine|contains|all: ['a', 'b']\n  condition: s", `ProcessCommandLine contains "a" and ProcessCommandLine contains "b"`},
 		{"  s:\n    CommandLine: ['x', 'h*', '*n*', 'a*b']\n  condition: s", `ProcessCommandLine in~ ("x") or ProcessCommandLine startswith "h" or ProcessCommandLine contains "n" or (ProcessCommandLine contains "a" and ProcessCommandLine contains "b")`},
 		{"  s:\n    CommandLine|contains: ['who*ami', 'x']\n  condition: s", `(ProcessCommandLine contains "who" and ProcessCommandLine contains "ami") or ProcessCommandLine contains "x"`},
@@ -99,6 +100,11 @@ func TestPrint(t *testing.T) {
 		{"  s:\n    CommandLine|cased: 'AbC'\n  condition: s", `ProcessCommandLine == "AbC"`},
 		{"  s:\n    CommandLine|expand: '%Admins%'\n  condition: s", `error: t.yml:7:26: placeholder %Admins% has no value: give one with --placeholder NAME=value,... or a pipeline's vars`},
 		{"  kw:\n    - 'mimikatz'\n  condition: kw", `* contains "mimikatz"`},
+		// A keyword is a substring search: "*" at the ends adds nothing,
+		// and wildcards inside stay case-insensitive.
+		{"  kw:\n    - 'sekurlsa::*'\n    - '*Ab'\n  condition: kw", `* contains "sekurlsa::" or * contains "Ab"`},
+		{"  kw:\n    - 'a*B?'\n  condition: kw", `* matches regex "(?is)a.*B."`},
+		{"  kw:\n    '|cased':\n      - 'a*B'\n      - 'Cd*'\n  condition: kw", `* matches regex "(?s)a.*B" or * contains_cs "Cd"`},
 		{"  s:\n    CommandLine: \"line\\nbreak\"\n  condition: s", `ProcessCommandLine =~ "line\nbreak"`},
 	}
 	for _, tt := range tests {

@@ -219,6 +219,7 @@ type rtExpected struct {
 	op    string
 	value string
 	regex []ast.Part // when not nil: value is checked structurally
+	flags string     // the flags the regular expression starts with
 	sel   *roundtrip.Selection
 }
 
@@ -235,7 +236,11 @@ func rtCompare(want []rtExpected, got []rtLiteral, ops bool) error {
 			return fmt.Errorf("%s: operator %q, want %q", where, g.op, w.op)
 		}
 		if w.regex != nil {
-			parts, err := rtRegexParts(g.value)
+			body, ok := strings.CutPrefix(g.value, w.flags)
+			if !ok {
+				return fmt.Errorf("%s: regular expression %q does not start with %s", where, g.value, w.flags)
+			}
+			parts, err := rtRegexParts(body)
 			if err != nil {
 				return fmt.Errorf("%s: regular expression %q: %v", where, g.value, err)
 			}
@@ -263,7 +268,8 @@ func rtSources(s *roundtrip.Selection) string {
 // are those of the reference (plain values with =~ or in~, a leading and/or
 // trailing "*" as endswith, startswith or contains, other wildcards as
 // matches regex; in a list, a value with wildcards inside as contains tests
-// of its literal pieces); the values are computed from the generator's
+// of its literal pieces), except that plain values under all are
+// equalities, not the reference's has_all; the values are computed from the generator's
 // meaning of each value.
 func rtExpect(s *roundtrip.Selection) []rtExpected {
 	var out []rtExpected
@@ -298,13 +304,16 @@ func rtExpect(s *roundtrip.Selection) []rtExpected {
 		}
 		return out
 	case roundtrip.Keyword:
+		// A keyword is a substring: "*" at its ends adds nothing; other
+		// wildcards make a case-insensitive expression where "*" spans
+		// line breaks.
 		for _, v := range s.Values {
 			if text, ok := rtPlain(v.Parts); ok {
 				add("contains", text)
-			} else if op, text, ok := rtSimple(v.Parts); ok && op == "contains" {
+			} else if _, text, ok := rtSimple(v.Parts); ok {
 				add("contains", text)
 			} else {
-				out = append(out, rtExpected{op: "matches regex", regex: v.Parts, sel: s})
+				out = append(out, rtExpected{op: "matches regex", flags: "(?is)", regex: v.Parts, sel: s})
 			}
 		}
 		return out
@@ -319,17 +328,18 @@ func rtExpect(s *roundtrip.Selection) []rtExpected {
 		}
 		return out
 	}
-	listOp := "in~"
-	if s.All {
-		listOp = "has_all"
-	}
+	// An OR lists the plain values first, in one in~; under all, each is
+	// an equality in its place.
 	for _, m := range meanings {
-		if text, ok := rtPlain(m); ok {
-			add(listOp, text)
+		if text, ok := rtPlain(m); ok && !s.All {
+			add("in~", text)
 		}
 	}
 	for _, m := range meanings {
 		if _, ok := rtPlain(m); ok {
+			if s.All {
+				single(m, false)
+			}
 			continue
 		}
 		if _, _, ok := rtSimple(m); ok {
