@@ -10,6 +10,7 @@ package kql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -80,9 +81,7 @@ func (b *Backend) exclusions(res *pipeline.Result, cols *computedColumns) ([]str
 			continue
 		}
 		p := &printer{res: res, opts: b.opts, cols: cols}
-		p.b.WriteString("not(")
-		p.node(tree, inNot)
-		p.b.WriteString(")")
+		p.negation(tree)
 		errs = append(errs, p.errs...)
 		out = append(out, p.b.String())
 	}
@@ -194,14 +193,48 @@ func (p *printer) node(n backends.Node, ctx context) {
 			return
 		}
 		p.open(ctx != top)
-		p.b.WriteString("not(")
-		p.node(n.Arg, inNot)
-		p.b.WriteString(")")
+		p.negation(n.Arg)
 		p.close(ctx != top)
 	case *backends.Match:
 		p.match(n)
 	case *backends.Empty:
 	}
+}
+
+// negation writes not(arg). In Kusto, a test that cannot be decided is
+// null (ipv4_is_in_range of a text that is no address, a comparison with
+// a null number), the not() of null is null, and where drops the row; in
+// Sigma such a test is false, and its negation true. So an argument that
+// may be null is written coalesce(arg, false): a null inside an and/or of
+// tests then counts as false, as in Sigma.
+func (p *printer) negation(arg backends.Node) {
+	p.b.WriteString("not(")
+	if mayBeNull(arg) {
+		p.b.WriteString("coalesce(")
+		p.node(arg, top)
+		p.b.WriteString(", false)")
+	} else {
+		p.node(arg, inNot)
+	}
+	p.b.WriteString(")")
+}
+
+// mayBeNull reports whether a printed test may be null: a cidr test or a
+// numeric comparison in an and/or. A negation is never null (see
+// negation).
+func mayBeNull(n backends.Node) bool {
+	switch n := n.(type) {
+	case *backends.And:
+		return slices.ContainsFunc(n.Args, mayBeNull)
+	case *backends.Or:
+		return slices.ContainsFunc(n.Args, mayBeNull)
+	case *backends.Match:
+		switch n.Value.(type) {
+		case *ast.CIDR, *ast.Compare:
+			return true
+		}
+	}
+	return false
 }
 
 func (p *printer) open(group bool) {

@@ -89,6 +89,9 @@ func TestPrint(t *testing.T) {
 		{"  s:\n    ProcessId: 4\n  condition: s", `ProcessId == 4`},
 		{"  s:\n    ProcessId: [4, '8']\n  condition: s", `ProcessId in (4, 8)`},
 		{"  s:\n    ProcessId|gt: 100\n  condition: s", `ProcessId > 100`},
+		// Under not, a test that may be null counts as false, as in Sigma.
+		{"  s:\n    ProcessId|gt: 100\n  f:\n    CommandLine: x\n  condition: not (s or f)", `not(coalesce(ProcessId > 100 or ProcessCommandLine =~ "x", false))`},
+		{"  s:\n    CommandLine: x\n  condition: not s", `not(ProcessCommandLine =~ "x")`},
 		{"  s:\n    CommandLine|re|i: 'a.b'\n  condition: s", `ProcessCommandLine matches regex "(?i)a.b"`},
 		{"  s:\n    CommandLine|neq: ['a', 'b']\n  condition: s", `not((ProcessCommandLine in~ ("a", "b")))`},
 		{"  s:\n    CommandLine|windash: '-x'\n  condition: s", `ProcessCommandLine in~ ("-x", "/x", "–x", "—x", "―x")`},

@@ -45,8 +45,11 @@ var functions = map[string]function{
 	"parse_xml":  {1, 1, parseXML}, // xml.go
 	"bag_pack":   {0, -1, bagPack},
 	"pack":       {0, -1, bagPack},
-	"iff":        {3, 3, iff},
-	"iif":        {3, 3, iff},
+	// coalesce(): "the value of the first arg whose value isn't null (or
+	// not-empty for string expressions)"; null when there is none.
+	"coalesce": {1, 64, coalesce},
+	"iff":      {3, 3, iff},
+	"iif":      {3, 3, iff},
 	// ipv4_is_in_range(ip, range): range is an address with an optional
 	// /prefix; null when either does not convert.
 	"ipv4_is_in_range": {2, 2, func(a []Value) (Value, error) { return ipInRange(a[0], a[1], false), nil }},
@@ -162,6 +165,15 @@ func bagPack(a []Value) (Value, error) {
 		bag[k] = a[i+1]
 	}
 	return bag, nil
+}
+
+func coalesce(a []Value) (Value, error) {
+	for _, v := range a {
+		if !isEmpty(v) {
+			return v, nil
+		}
+	}
+	return a[len(a)-1], nil
 }
 
 func iff(a []Value) (Value, error) {

@@ -105,6 +105,12 @@ func TestPredicates(t *testing.T) {
 		{`ipv6_is_in_range("a5e:f127:8a9d:146d:e102:b5d3:c755:abcd", "a5e:f127:8a9d:146d:e102:b5d3:c756:0000/112")`, false},
 		{`ipv6_is_in_range("10.0.0.1", "10.0.0.0/8")`, true},
 		{`isnull(ipv4_is_in_range("not an ip", "10.0.0.0/8"))`, true},
+		// coalesce(): the example of its page, and null bools.
+		{`coalesce(tolong("not a number"), tolong("42"), 33) == 42`, true},
+		{`coalesce(Empty, "x", S) == "x"`, true},
+		{`not(coalesce(ipv4_is_in_range("not an ip", "10.0.0.0/8"), false))`, true},
+		{`not(ipv4_is_in_range("not an ip", "10.0.0.0/8"))`, false},
+		{`isnull(coalesce(Missing, tolong("x")))`, true},
 	}
 	for _, c := range cases {
 		got, err := pred(t, c.pred)
