@@ -145,13 +145,16 @@ func (g *Generator) value(wildcards bool) Value {
 	return v
 }
 
-// source writes parts in Sigma syntax. By the specification, "*" and "?"
+// source writes parts in Sigma syntax (see Escape).
+func (g *Generator) source(parts []ast.Part) string { return Escape(g.rng, parts) }
+
+// Escape writes parts in Sigma syntax. By the specification, "*" and "?"
 // are wildcards and a backslash escapes "*", "?" and itself; a backslash
 // before any other character (or at the end) stands for itself. So a
 // literal "*" or "?" is written escaped, and a literal backslash either
 // doubled or, where the next character does not make it an escape, alone
-// (chosen at random: both forms must mean the same).
-func (g *Generator) source(parts []ast.Part) string {
+// (chosen at random from rng: both forms must mean the same).
+func Escape(rng *rand.Rand, parts []ast.Part) string {
 	var toks []string
 	for _, p := range parts {
 		switch p.Kind {
@@ -180,7 +183,7 @@ func (g *Generator) source(parts []ast.Part) string {
 		if i+1 < len(toks) {
 			next = toks[i+1][0]
 		}
-		if next == '*' || next == '?' || next == '\\' || g.rng.Intn(2) == 0 {
+		if next == '*' || next == '?' || next == '\\' || rng.Intn(2) == 0 {
 			toks[i] = `\\`
 		} else {
 			toks[i] = `\`
