@@ -214,11 +214,16 @@ func number(x any) (float64, bool) {
 	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }
 
-// numberEqual compares by text, then by numeric value: "4688" and 4688
-// are equal, and so are 11 and 11.0.
+// numberEqual compares by text, then, when the event's value is a number,
+// by numeric value: "4688" and 4688 are equal, and so are 11 and 11.0; a
+// string is compared by its text only, so "04688" and "+4688" are not
+// 4688 (as the package doc says, and as a query comparing the text does).
 func numberEqual(n *ast.Number, x any) bool {
 	if s, ok := text(x); ok && s == n.Text {
 		return true
+	}
+	if _, isString := x.(string); isString {
+		return false
 	}
 	f, ok := number(x)
 	if !ok {

@@ -323,6 +323,9 @@ func (ev *evaluator) call(e *Call, row Row) (Value, error) {
 		args[i] = v
 	}
 	v, err := f.fn(args)
+	if err == nil && readsText[e.Name] {
+		err = undocumented(e.Name, f, args, v)
+	}
 	if err != nil {
 		return nil, ev.errAt(e, "%s(): %v", e.Name, err)
 	}

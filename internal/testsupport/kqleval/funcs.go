@@ -59,6 +59,33 @@ var functions = map[string]function{
 	"ipv4_is_match": {2, 3, ipv4Match},
 }
 
+// readsText are the functions that read a number or an address from a
+// string. Their pages do not say whether spaces around the text are
+// skipped, so a result that depends on it is an error (see undocumented),
+// not a guess.
+var readsText = map[string]bool{"tolong": true, "toint": true, "toreal": true, "todouble": true,
+	"ipv4_is_in_range": true, "ipv6_is_in_range": true, "ipv4_is_match": true}
+
+// undocumented reports an error when f gives another result on args
+// with the spaces around their strings removed.
+func undocumented(name string, f function, args []Value, got Value) error {
+	trimmed := make([]Value, len(args))
+	changed := false
+	for i, a := range args {
+		trimmed[i] = a
+		if s, ok := a.(string); ok && strings.TrimSpace(s) != s {
+			trimmed[i], changed = strings.TrimSpace(s), true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if v, err := f.fn(trimmed); err == nil && v != got {
+		return fmt.Errorf("the result depends on the spaces around a string argument, and the documentation of %s() does not say whether they are skipped", name)
+	}
+	return nil
+}
+
 func known[T any](m map[string]T) string {
 	var names []string
 	for k := range m {
@@ -98,9 +125,9 @@ func toLong(v Value, lo, hi int64) Value {
 			n = 1
 		}
 	case string:
-		i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		i, err := strconv.ParseInt(x, 10, 64)
 		if err != nil {
-			f, ferr := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			f, ferr := strconv.ParseFloat(x, 64)
 			if ferr != nil {
 				return nil
 			}
@@ -121,7 +148,7 @@ func toRealConv(v Value) Value {
 	case int64, float64:
 		return toReal(x)
 	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		f, err := strconv.ParseFloat(x, 64)
 		if err != nil {
 			return nil
 		}
@@ -190,7 +217,7 @@ func prefix(v Value, v6 bool) (netip.Prefix, bool) {
 	if !ok {
 		return netip.Prefix{}, false
 	}
-	addr, bits, hasBits := strings.Cut(strings.TrimSpace(s), "/")
+	addr, bits, hasBits := strings.Cut(s, "/")
 	a, err := netip.ParseAddr(addr)
 	if err != nil || (!v6 && !a.Is4()) {
 		return netip.Prefix{}, false

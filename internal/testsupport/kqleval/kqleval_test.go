@@ -105,6 +105,7 @@ func TestPredicates(t *testing.T) {
 		{`ipv6_is_in_range("a5e:f127:8a9d:146d:e102:b5d3:c755:abcd", "a5e:f127:8a9d:146d:e102:b5d3:c756:0000/112")`, false},
 		{`ipv6_is_in_range("10.0.0.1", "10.0.0.0/8")`, true},
 		{`isnull(ipv4_is_in_range("not an ip", "10.0.0.0/8"))`, true},
+		{`isnull(tolong(" x"))`, true}, // null with or without the space
 		// coalesce(): the example of its page, and null bools.
 		{`coalesce(tolong("not a number"), tolong("42"), 33) == 42`, true},
 		{`coalesce(Empty, "x", S) == "x"`, true},
@@ -147,6 +148,9 @@ func TestErrors(t *testing.T) {
 		{`T | where S == "unterminated`, `string literal`},
 		{`T | where tolong(S, 1)`, `tolong() takes 1 arguments, found 2`},
 		{`T | where * == "x"`, `only string operators take *`},
+		// Whether conversions skip spaces is not documented.
+		{`T | where tolong(" 42") == 42`, `does not say whether they are skipped`},
+		{`T | where ipv4_is_in_range("10.1.2.3 ", "10.0.0.0/8")`, `does not say whether they are skipped`},
 	}
 	for _, c := range cases {
 		_, err := Eval(c.query, testSchema, map[string][]Row{"T": {testRow}})
