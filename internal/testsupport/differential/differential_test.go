@@ -2,6 +2,7 @@ package differential
 
 import (
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -23,6 +24,9 @@ func envInt(t *testing.T, name string, def int64) int64 {
 	}
 	return n
 }
+
+// position is the place at the start of an error message.
+var position = regexp.MustCompile(`^(\S+\.yml:)?\d+:\d+: `)
 
 // A tally counts the outcomes of a run.
 type tally struct {
@@ -51,6 +55,7 @@ func (t *tally) add(c *Case, o Outcome) {
 			t.errs = map[string]int{}
 		}
 		msg, _, _ := strings.Cut(o.Err.Error(), "\n")
+		msg = position.ReplaceAllString(msg, "") // group the same reason at other places
 		t.errs[o.Verdict.String()+": "+msg]++
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/roundtrip"
 )
 
 // keywords writes a list of keywords (values without a field): each is
@@ -21,8 +24,30 @@ func (g *gen) keywords() {
 			g.b.WriteString("    - " + n + "\n")
 			continue
 		}
+		if g.chance(1, 4) {
+			g.b.WriteString("    - " + g.innerWildcard(lit) + "\n")
+			continue
+		}
 		g.b.WriteString("    - " + g.stringValueOf(lit) + "\n")
 	}
+}
+
+// innerWildcard writes a literal as a Sigma string with a "*" or "?" in
+// place of one of its characters, or between two of them. (Keywords only:
+// see stringValue on inner wildcards of fields.)
+func (g *gen) innerWildcard(lit string) string {
+	r := []rune(lit)
+	i := g.pick(len(r) + 1)
+	wild := ast.Part{Kind: oneOf(g, []ast.PartKind{ast.WildcardMulti, ast.WildcardSingle})}
+	j := i
+	if i < len(r) && g.chance(1, 2) {
+		j++ // the wildcard stands for that character
+	}
+	parts := []ast.Part{{Kind: ast.Literal, Text: string(r[:i])}, wild, {Kind: ast.Literal, Text: string(r[j:])}}
+	if parts[0].Text == "" && parts[2].Text == "" {
+		parts = append(parts, ast.Part{Kind: ast.Literal, Text: lit}) // not the empty text
+	}
+	return g.scalar(roundtrip.Escape(g.rng, parts))
 }
 
 // event makes an event near the rule's values. Each field is absent, or

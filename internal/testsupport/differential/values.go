@@ -2,6 +2,7 @@ package differential
 
 import (
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -245,8 +246,16 @@ func (g *gen) numberItem() (string, []string) {
 	}
 	n := oneOf(g, []int64{0, 1, 4, 443, 4688, 65535, -1})
 	g.nums[field] = append(g.nums[field], n)
-	g.add(field, strconv.FormatInt(n, 10))
 	text := strconv.FormatInt(n, 10)
+	// Other spellings of the number, for string fields. Not " 4688" or
+	// "4688.5": the printer compares a string column with tolong(), and
+	// Kusto's documentation does not say how it reads spaces or fractions.
+	for _, f := range []string{"%d", "%d", "0%d", "%d.0", "+%d", "x%d"} {
+		g.add(field, fmt.Sprintf(f, n))
+	}
+	if g.chance(1, 6) {
+		text += ".5"
+	}
 	if g.chance(1, 3) {
 		op := oneOf(g, []string{"|lt", "|lte", "|gt", "|gte"})
 		return field + op, []string{text}
@@ -291,7 +300,7 @@ func (g *gen) windashItem(field string) (string, []string) {
 func (g *gen) base64Item(field string) (string, []string) {
 	enc := ""
 	if g.chance(1, 3) {
-		enc = "|utf16le"
+		enc = oneOf(g, []string{"|utf16le", "|wide", "|utf16be", "|utf16"})
 	}
 	lit := g.literal(field)
 	for utf8.RuneCountInString(lit) < 3 {
@@ -309,17 +318,26 @@ func (g *gen) base64Item(field string) (string, []string) {
 		if strings.Contains(key, "offset") {
 			text = oneOf(g, []string{"", "a", "ab"}) + lit + g.word()
 		}
-		g.add(field, encode(text, enc != ""))
+		g.add(field, encode(text, enc))
 	}
 	return key, []string{g.scalar(roundtrip.Escape(g.rng, []ast.Part{{Kind: ast.Literal, Text: lit}}))}
 }
 
-func encode(s string, wide bool) string {
+// encode writes s in base64, after an encoding modifier: UTF-16 little or
+// big endian, or ("|utf16") little endian after a byte order mark.
+func encode(s, enc string) string {
 	b := []byte(s)
-	if wide {
+	if enc != "" {
 		b = nil
+		if enc == "|utf16" {
+			b = []byte{0xff, 0xfe}
+		}
 		for _, u := range utf16.Encode([]rune(s)) {
-			b = append(b, byte(u), byte(u>>8))
+			if enc == "|utf16be" {
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
+			}
 		}
 	}
 	return base64.StdEncoding.EncodeToString(b)
@@ -335,6 +353,9 @@ func (g *gen) fieldrefItem(field string) (string, []string) {
 	key := field + "|fieldref" + oneOf(g, []string{"", "", "|contains", "|startswith", "|endswith"})
 	if g.chance(1, 5) {
 		key += "|cased"
+	}
+	if g.chance(1, 8) {
+		key += "|neq"
 	}
 	return key, []string{g.scalar(other)}
 }
