@@ -1,6 +1,7 @@
 package differential
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"runtime"
@@ -93,6 +94,9 @@ func TestDifferential(t *testing.T) {
 	t.Logf("%d pairs: %d agree (%d match, %.1f%%), %d unsupported (%.1f%%)", pairs, tl.n[Agree], tl.matched,
 		100*float64(tl.matched)/float64(max(tl.n[Agree], 1)), unsupported, 100*float64(unsupported)/float64(pairs))
 	logErrors(t, tl.errs)
+	if ratio := float64(tl.matched) / float64(max(tl.n[Agree], 1)); pairs >= 1000 && (ratio < 0.15 || ratio > 0.85) {
+		t.Errorf("%.0f%% of the agreeing cases match: the generator must make both matches and non-matches frequent", 100*ratio)
+	}
 	if unsupported*5 > pairs {
 		t.Errorf("%d of %d cases are unsupported: the generator must mostly write what both sides support", unsupported, pairs)
 	}
@@ -116,17 +120,33 @@ func logErrors(t *testing.T, errs map[string]int) {
 	}
 }
 
-// FuzzDifferential drives the generator with the fuzzer's seeds: go test
-// -run '^$' -fuzz FuzzDifferential -fuzztime 10m.
+// FuzzDifferential lets the fuzzer drive the generator (GenerateFrom):
+// go test -run '^$' -fuzz FuzzDifferential -fuzztime 10m. A failing input
+// is saved under testdata/fuzz/FuzzDifferential and replayed by go test.
 func FuzzDifferential(f *testing.F) {
 	for _, s := range []int64{0, 1, 42, 4688, -7} {
-		f.Add(s)
+		f.Add(s, []byte{})
 	}
-	f.Fuzz(func(t *testing.T, seed int64) {
-		c := Generate(seed)
+	f.Add(int64(3), []byte("\x00\xff\x10 cidr keywords 1 of them \x7f\x80\x01\x02"))
+	f.Fuzz(func(t *testing.T, seed int64, data []byte) {
+		c := GenerateFrom(seed, data)
 		o := Check(c)
 		if o.Verdict == Disagree || o.Verdict == Invalid {
 			t.Fatal(Report(c, o))
 		}
 	})
+}
+
+// The same seed gives the same case, and the same bytes too.
+func TestGenerateIsDeterministic(t *testing.T) {
+	for seed := int64(0); seed < 50; seed++ {
+		a, b := Generate(seed), Generate(seed)
+		if a.Rule != b.Rule || fmt.Sprint(a.Event) != fmt.Sprint(b.Event) {
+			t.Fatalf("seed %d: two different cases:\n%s\n%s", seed, a.Rule, b.Rule)
+		}
+		data := []byte(strings.Repeat("differential", int(seed)))
+		if c, d := GenerateFrom(seed, data), GenerateFrom(seed, data); c.Rule != d.Rule || fmt.Sprint(c.Event) != fmt.Sprint(d.Event) {
+			t.Fatalf("seed %d with bytes: two different cases", seed)
+		}
+	}
 }

@@ -18,6 +18,7 @@
 package differential
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -49,11 +50,37 @@ type gen struct {
 }
 
 // Generate returns the case of a seed; the same seed gives the same case.
-func Generate(seed int64) *Case {
-	g := &gen{rng: rand.New(rand.NewSource(seed)), pool: map[string][]string{}, nums: map[string][]int64{}}
+func Generate(seed int64) *Case { return generate(seed, rand.NewSource(seed)) }
+
+// GenerateFrom returns the case that data drives: each choice of the
+// generator reads 8 bytes of data, and once they are used up, draws from
+// seed. A fuzzer steers the generator so.
+func GenerateFrom(seed int64, data []byte) *Case {
+	return generate(seed, &bytesSource{data: data, rest: rand.NewSource(seed)})
+}
+
+func generate(seed int64, src rand.Source) *Case {
+	g := &gen{rng: rand.New(src), pool: map[string][]string{}, nums: map[string][]int64{}}
 	rule := g.rule()
 	return &Case{Seed: seed, Rule: rule, Event: g.event()}
 }
+
+// A bytesSource is a rand.Source that reads its numbers from bytes first.
+type bytesSource struct {
+	data []byte
+	rest rand.Source
+}
+
+func (s *bytesSource) Int63() int64 {
+	if len(s.data) < 8 {
+		return s.rest.Int63()
+	}
+	v := binary.LittleEndian.Uint64(s.data)
+	s.data = s.data[8:]
+	return int64(v >> 1)
+}
+
+func (s *bytesSource) Seed(seed int64) { s.rest.Seed(seed) }
 
 func (g *gen) pick(n int) int { return g.rng.Intn(n) }
 
