@@ -3,7 +3,8 @@ package differential
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,19 +40,10 @@ func schema() kqleval.Schema {
 func pipelineText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name: differential\ntargets: [kusto]\nquery_table: %s\nschema:\n  %s:\n", table, table)
-	for _, name := range sortedKeys(tableSchema[table]) {
+	for _, name := range slices.Sorted(maps.Keys(tableSchema[table])) {
 		fmt.Fprintf(&b, "    %q: %s\n", name, tableSchema[table][name])
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 var setup = sync.OnceValues(func() (*engine.Config, error) {

@@ -54,7 +54,10 @@ func (g *gen) add(field, text string) {
 
 // item returns the key (field and modifiers) and the values, as YAML
 // scalars, of one search item, and adds texts near its values to the
-// pools.
+// pools. Left out: expand (a placeholder without values is an error on
+// both sides, and with values it is a list of strings, which stringItem
+// covers) and the time modifiers (minute ... year: the table has no
+// datetime column, and kqleval no datetime function).
 func (g *gen) item() (string, []string) {
 	field := oneOf(g, stringFields)
 	switch x := g.pick(40); {
