@@ -126,8 +126,15 @@ func (g *gen) stringValue(field string) string {
 		lit = strings.ToUpper(lit)
 	}
 	g.add(field, lit)
+	if innerWildcards && g.chance(1, 6) {
+		return g.innerWildcard(lit)
+	}
 	return g.stringValueOf(lit)
 }
+
+// innerWildcards turns on wildcards inside the values of fields, once the
+// printer no longer writes them as the reference does (see stringValue).
+const innerWildcards = false
 
 // stringValueOf writes a literal, not empty, as a Sigma string with maybe
 // a "*" at either end.
