@@ -280,11 +280,10 @@ func (g *gen) existsItem() (string, []string) {
 	return oneOf(g, append(longFields, stringFields...)) + "|exists", []string{oneOf(g, []string{"true", "false"})}
 }
 
-// nullItem tests a long column for null. On string columns the printer
-// writes isnull(), which is never true in Kusto (golden/DEVIATIONS.md,
-// "Kept as the reference has it").
+// nullItem tests a field for null: a long column is null, a string
+// column empty (isempty).
 func (g *gen) nullItem() (string, []string) {
-	return oneOf(g, longFields), []string{oneOf(g, []string{"null", "~"})}
+	return oneOf(g, append(longFields, stringFields...)), []string{oneOf(g, []string{"null", "~"})}
 }
 
 // boolItem compares a string field with a YAML boolean.
