@@ -7,22 +7,37 @@ import (
 )
 
 // A Node is a node of a resolved condition: the condition of a rule with
-// every search identifier replaced by what it matches. Backends print it.
+// every search identifier replaced by what it matches. Backends print it;
+// none of them needs to read the condition's ast.Expr again.
 type Node interface {
 	node()
 }
 
+// An Origin says what a group of the resolved tree was written as in the
+// rule, for printers that group or print differently depending on it.
+type Origin uint8
+
+const (
+	FromCondition  Origin = iota // "and" / "or" of a condition
+	FromOf                       // "all of" / "1 of" of a condition
+	FromSearch                   // a search: a map (and) or a list (or)
+	FromValues                   // the values of one field: a list (or), or the all modifier (and)
+	FromExpansion                // the alternatives of one value (base64offset, windash)
+	FromExclusions               // a condition and the exclusions of the filters (Rule.Excluded)
+)
+
 // An And holds when all its arguments hold.
 type And struct {
-	Args []Node
+	Args   []Node
+	Origin Origin
 }
 
-// An Or holds when one of its arguments holds. Expansion marks the
-// alternatives of one value (base64offset, windash), which printers may
-// group differently from an OR the author wrote.
+// An Or holds when one of its arguments holds. Printers may group the
+// alternatives of one value (Origin FromExpansion) differently from an OR
+// the author wrote.
 type Or struct {
-	Args      []Node
-	Expansion bool
+	Args   []Node
+	Origin Origin
 }
 
 // A Not negates its argument.
@@ -36,6 +51,10 @@ type Match struct {
 	Item  *ast.FieldMatch
 	Field string
 	Value ast.Value
+	// InOr is set when the condition reaches the match through an "or" or
+	// a "1 of", even a "1 of" that matched one search and so left no Or
+	// node in the tree.
+	InOr bool
 }
 
 // An Empty is a search that the pipelines left without any item. It
@@ -55,122 +74,141 @@ func (*Empty) node() {}
 // otherwise that of the condition and the searches, so that printers can
 // reproduce the grouping.
 func Resolve(d *ast.Detection, x ast.Expr) Node {
+	return resolve(d, x, false)
+}
+
+// resolve is Resolve under an "or" or a "1 of" when inOr is set.
+func resolve(d *ast.Detection, x ast.Expr, inOr bool) Node {
 	switch x := x.(type) {
 	case *ast.Ident:
 		if s := d.Search(x.Name); s != nil {
-			return Search(s.Body)
+			return search(s.Body, inOr)
 		}
 		return &Empty{Pos: x.NamePos}
 	case *ast.Paren:
-		return Resolve(d, x.X)
+		return resolve(d, x.X, inOr)
 	case *ast.Not:
-		return &Not{Pos: x.NotPos, Arg: Resolve(d, x.X)}
+		return &Not{Pos: x.NotPos, Arg: resolve(d, x.X, inOr)}
 	case *ast.And:
-		n := &And{}
+		n := &And{Origin: FromCondition}
 		for _, y := range x.X {
-			n.Args = append(n.Args, Resolve(d, y))
+			n.Args = append(n.Args, resolve(d, y, inOr))
 		}
 		return n
 	case *ast.Or:
-		n := &Or{}
+		n := &Or{Origin: FromCondition}
 		for _, y := range x.X {
-			n.Args = append(n.Args, Resolve(d, y))
+			n.Args = append(n.Args, resolve(d, y, true))
 		}
 		return n
 	case *ast.Of:
-		var args []Node
-		for _, s := range d.Searches {
-			if x.Them && strings.HasPrefix(s.Name, "_") {
-				continue // "them" leaves out identifiers starting with "_"
-			}
-			if x.Them || ast.MatchPattern(x.Pattern, s.Name) {
-				args = append(args, Search(s.Body))
-			}
-		}
-		switch {
-		case len(args) == 0:
-			return &Empty{Pos: x.OfPos}
-		case len(args) == 1:
-			return args[0]
-		case x.All:
-			return &And{Args: args}
-		}
-		return &Or{Args: args}
+		return resolveOf(d, x, inOr)
 	}
 	return &Empty{Pos: x.Pos()}
+}
+
+// resolveOf resolves "1 of" and "all of" to an Or or And of the searches
+// they name.
+func resolveOf(d *ast.Detection, x *ast.Of, inOr bool) Node {
+	var args []Node
+	for _, s := range d.Searches {
+		if x.Them && strings.HasPrefix(s.Name, "_") {
+			continue // "them" leaves out identifiers starting with "_"
+		}
+		if x.Them || ast.MatchPattern(x.Pattern, s.Name) {
+			args = append(args, search(s.Body, inOr || !x.All))
+		}
+	}
+	switch {
+	case len(args) == 0:
+		return &Empty{Pos: x.OfPos}
+	case len(args) == 1:
+		return args[0]
+	case x.All:
+		return &And{Args: args, Origin: FromOf}
+	}
+	return &Or{Args: args, Origin: FromOf}
 }
 
 // Search builds the tree of a search identifier's body: a map is an And of
 // its items, a list of maps an Or, and a field match an Or of its values
 // (an And under the all modifier).
 func Search(m ast.Matcher) Node {
+	return search(m, false)
+}
+
+func search(m ast.Matcher, inOr bool) Node {
 	switch m := m.(type) {
 	case *ast.AllOf:
-		return group(m.Items, m.MapPos, false)
+		return group(m.Items, m.MapPos, false, inOr)
 	case *ast.AnyOf:
-		return group(m.Items, m.ListPos, true)
+		return group(m.Items, m.ListPos, true, inOr)
 	case *ast.FieldMatch:
-		return fieldMatch(m)
+		return fieldMatch(m, inOr)
 	}
 	return &Empty{}
 }
 
-func group(items []ast.Matcher, pos ast.Pos, or bool) Node {
+func group(items []ast.Matcher, pos ast.Pos, or, inOr bool) Node {
 	switch len(items) {
 	case 0:
 		return &Empty{Pos: pos}
 	case 1:
-		return Search(items[0])
+		return search(items[0], inOr)
 	}
 	args := make([]Node, len(items))
 	for i, it := range items {
-		args[i] = Search(it)
+		args[i] = search(it, inOr)
 	}
 	if or {
-		return &Or{Args: args}
+		return &Or{Args: args, Origin: FromSearch}
 	}
-	return &And{Args: args}
+	return &And{Args: args, Origin: FromSearch}
 }
 
-func fieldMatch(m *ast.FieldMatch) Node {
+func fieldMatch(m *ast.FieldMatch, inOr bool) Node {
 	var n Node
 	if len(m.Values) == 0 {
-		n = &Match{Item: m, Field: m.Field, Value: &ast.Null{ValuePos: m.KeyPos}}
+		n = &Match{Item: m, Field: m.Field, Value: &ast.Null{ValuePos: m.KeyPos}, InOr: inOr}
 	} else {
-		var args []Node
-		for _, v := range m.Values {
-			e, ok := v.(*ast.Expansion)
-			if !ok {
-				args = append(args, &Match{Item: m, Field: m.Field, Value: v})
-				continue
-			}
-			alts := make([]Node, len(e.Values))
-			for i, ev := range e.Values {
-				alts[i] = &Match{Item: m, Field: m.Field, Value: ev}
-			}
-			switch {
-			case len(alts) == 1:
-				args = append(args, alts[0])
-			case m.All || len(m.Values) == 1:
-				// The alternatives of one value stay one OR group.
-				args = append(args, &Or{Args: alts, Expansion: true})
-			default:
-				args = append(args, alts...)
-			}
-		}
-		switch {
-		case len(args) == 1:
-			n = args[0]
-		case m.All:
-			n = &And{Args: args}
-		default:
-			n = &Or{Args: args}
-		}
+		n = values(m, inOr)
 	}
 	if m.Negate {
 		return &Not{Pos: m.KeyPos, Arg: n}
 	}
 	return n
+}
+
+// values builds the tree of the values of a field match.
+func values(m *ast.FieldMatch, inOr bool) Node {
+	var args []Node
+	for _, v := range m.Values {
+		e, ok := v.(*ast.Expansion)
+		if !ok {
+			args = append(args, &Match{Item: m, Field: m.Field, Value: v, InOr: inOr})
+			continue
+		}
+		alts := make([]Node, len(e.Values))
+		for i, ev := range e.Values {
+			alts[i] = &Match{Item: m, Field: m.Field, Value: ev, InOr: inOr}
+		}
+		switch {
+		case len(alts) == 1:
+			args = append(args, alts[0])
+		case m.All || len(m.Values) == 1:
+			// The alternatives of one value stay one OR group.
+			args = append(args, &Or{Args: alts, Origin: FromExpansion})
+		default:
+			args = append(args, alts...)
+		}
+	}
+	switch {
+	case len(args) == 1:
+		return args[0]
+	case m.All:
+		return &And{Args: args, Origin: FromValues}
+	}
+	return &Or{Args: args, Origin: FromValues}
 }
 
 // IsEmpty reports whether n converts to nothing.

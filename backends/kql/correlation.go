@@ -93,12 +93,17 @@ func (w *corrWriter) input(in *backends.CorrelationInput, single bool, columns [
 			// The pipelines dropped every test of the rule (typically
 			// its event IDs, which chose the table): every event of the
 			// table counts.
+			r := backends.NewRule(in.Rule)
 			cols := newComputed(in.Rule)
-			excl, err := w.b.exclusions(in.Rule, cols)
+			excl, err := w.b.exclusions(r, cols)
 			if err != nil {
 				return "", err
 			}
-			qs = []string{strings.TrimSuffix(finalize(in.Rule, "", "true", excl, cols), "\n| where true")}
+			q, err := finalize(r, "", "true", excl, cols)
+			if err != nil {
+				return "", err
+			}
+			qs = []string{strings.TrimSuffix(q, "\n| where true")}
 		}
 		if len(qs) != 1 {
 			return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d queries; a rule in a correlation must convert to one", in.Ref, len(qs))

@@ -44,10 +44,11 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	if res.Table == "" && hasPlaceholder(res.Query, "table") {
 		return nil, noTable(r)
 	}
+	rule := backends.NewRule(res)
 	var errs ast.ErrorList
 	var out []string
 	exclCols := newComputed(res)
-	excl, err := b.exclusions(res, exclCols)
+	excl, err := b.exclusions(rule, exclCols)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,12 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 			errs = append(errs, p.errs...)
 			continue
 		}
-		out = append(out, finalize(res, pre, cond, excl, p.cols))
+		q, err := finalize(rule, pre, cond, excl, p.cols)
+		if err != nil {
+			errs.Append(err)
+			continue
+		}
+		out = append(out, q)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -72,16 +78,12 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 
 // exclusions prints the conditions of the Sigma filters applied to the
 // rule, each as the argument of not(...).
-func (b *Backend) exclusions(res *pipeline.Result, cols *computedColumns) ([]string, error) {
+func (b *Backend) exclusions(r *backends.Rule, cols *computedColumns) ([]string, error) {
 	var out []string
 	var errs ast.ErrorList
-	for _, e := range res.Rule.Detection.Exclusions {
-		tree := backends.Resolve(res.Rule.Detection, e.Expr)
-		if backends.IsEmpty(tree) {
-			continue
-		}
-		p := &printer{res: res, opts: b.opts, cols: cols}
-		p.negation(tree)
+	for _, e := range r.Exclusions {
+		p := &printer{res: r.Result, opts: b.opts, cols: cols}
+		p.negation(e.Tree)
 		errs = append(errs, p.errs...)
 		out = append(out, p.b.String())
 	}
@@ -92,50 +94,26 @@ func (b *Backend) exclusions(res *pipeline.Result, cols *computedColumns) ([]str
 // tests the pipelines added (when the template has {prefilter}), the
 // computed columns (columns.go), the condition, and one more where clause
 // per filter exclusion.
-func finalize(res *pipeline.Result, pre, cond string, exclusions []string, cols *computedColumns) string {
-	q := res.Query
-	if q == "" {
-		if res.Table == "" {
+func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *computedColumns) (string, error) {
+	t := r.Template
+	if t == "" {
+		if r.Result.Table == "" {
 			for _, e := range exclusions {
 				cond += " and " + e
 			}
-			return cond
+			return cond, nil
 		}
-		q = "{table}\n| where {condition}"
+		t = "{table}\n| where {condition}"
 	}
-	q = withColumns(q, pre, cols)
-	q = fillTemplate(q, quoteName(res.Table), cond)
+	table := ""
+	if r.Result.Table != "" {
+		table = quoteName(r.Result.Table)
+	}
+	q, err := backends.Template(withColumns(string(t), pre, cols)).Fill(r.Pos(), table, cond)
 	for _, e := range exclusions {
 		q += "\n| where " + e
 	}
-	return q
-}
-
-// fillTemplate replaces {table} and {condition} in a query template, as
-// strings.NewReplacer("{table}", table, "{condition}", cond).Replace(q)
-// does, without building a replacer for every query.
-func fillTemplate(q, table, cond string) string {
-	var b strings.Builder
-	b.Grow(len(q) + len(table) + len(cond))
-	for {
-		i := strings.IndexByte(q, '{')
-		if i < 0 {
-			b.WriteString(q)
-			return b.String()
-		}
-		b.WriteString(q[:i])
-		switch rest := q[i:]; {
-		case strings.HasPrefix(rest, "{table}"):
-			b.WriteString(table)
-			q = rest[len("{table}"):]
-		case strings.HasPrefix(rest, "{condition}"):
-			b.WriteString(cond)
-			q = rest[len("{condition}"):]
-		default:
-			b.WriteByte('{')
-			q = rest[1:]
-		}
-	}
+	return q, err
 }
 
 // printer writes one condition.
@@ -177,7 +155,7 @@ func (p *printer) node(n backends.Node, ctx context) {
 		p.close(group)
 	case *backends.Or:
 		group := ctx != top
-		if n.Expansion {
+		if n.Origin == backends.FromExpansion {
 			group = ctx == inAnd
 		}
 		p.open(group)
@@ -555,14 +533,8 @@ func (p *printer) str(f string, v *ast.String) {
 		p.b.WriteString(e)
 		return
 	}
-	if v.HasPlaceholders() {
-		var names []string
-		for _, part := range v.Parts {
-			if part.Kind == ast.Placeholder {
-				names = append(names, "%"+part.Text+"%")
-			}
-		}
-		p.errorf(v.ValuePos, "placeholder %s has no value: give one with --placeholder NAME=value,... or a pipeline's vars", strings.Join(names, ", "))
+	if err := backends.PlaceholderError(v); err != nil {
+		p.errs.Append(err)
 		return
 	}
 	if v.IsPlain() {
@@ -580,34 +552,12 @@ func (p *printer) str(f string, v *ast.String) {
 		p.b.WriteString(f + " " + op + " " + quote(text))
 		return
 	}
-	re := wildcardRegex(v)
+	re := backends.WildcardRegex(v.Parts, false)
 	if v.Cased {
 		p.b.WriteString(f + " matches regex " + quote(re))
 		return
 	}
 	p.b.WriteString(f + " matches regex " + quote(re))
-}
-
-// wildcardRegex turns a string with wildcards into a regular expression:
-// "*" is ".*", "?" is ".", and regex metacharacters are escaped.
-func wildcardRegex(v *ast.String) string {
-	var b strings.Builder
-	for _, part := range v.Parts {
-		switch part.Kind {
-		case ast.Literal:
-			for _, c := range part.Text {
-				if strings.ContainsRune(`.^$*+?{}[]\|()`, c) {
-					b.WriteByte('\\')
-				}
-				b.WriteRune(c)
-			}
-		case ast.WildcardMulti:
-			b.WriteString(".*")
-		case ast.WildcardSingle:
-			b.WriteString(".")
-		}
-	}
-	return b.String()
 }
 
 // keyword writes a field-less search: the value anywhere in the event.
@@ -634,7 +584,7 @@ func (p *printer) keyword(m *backends.Match) {
 		if v.Cased {
 			flags = "(?s)"
 		}
-		p.b.WriteString("* matches regex " + quote(flags+wildcardRegex(v)))
+		p.b.WriteString("* matches regex " + quote(flags+backends.WildcardRegex(v.Parts, false)))
 	case *ast.Number:
 		p.b.WriteString("* contains " + quote(v.Text))
 	case *ast.Regex:

@@ -155,23 +155,24 @@ func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 }
 
 // input returns the search of one referenced rule (with the exclusions of
-// its filters, without its fields' table command) or correlation.
+// its filters, in the pipelines' query template, without its fields' table
+// command) or correlation.
 func (b *Backend) input(in *backends.CorrelationInput) (string, error) {
 	if in.Correlation != nil {
 		return b.correlation(in.Correlation)
 	}
-	ss, err := searches(in.Rule)
+	r := backends.NewRule(in.Rule)
+	ss, err := searches(r)
 	if err != nil {
 		return "", err
 	}
 	if len(ss) != 1 {
-		r := in.Rule.Rule
 		if len(ss) == 0 {
-			return "", ast.Errorf(rulePos(r), "rule %q has no search left after the pipelines (every item of its condition was dropped), so it cannot be part of a correlation", in.Ref)
+			return "", ast.Errorf(r.Pos(), "rule %q has no search left after the pipelines (every item of its condition was dropped), so it cannot be part of a correlation", in.Ref)
 		}
-		return "", ast.Errorf(r.DocPos, "rule %q converts to %d searches; a rule in a correlation must convert to one", in.Ref, len(ss))
+		return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d searches; a rule in a correlation must convert to one", in.Ref, len(ss))
 	}
-	return strings.Join(ss[0].lines(), "\n"), nil
+	return fill(r, ss[0])
 }
 
 // align chooses the name that each field (group-by field, alias or

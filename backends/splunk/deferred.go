@@ -3,7 +3,6 @@ package splunk
 import (
 	"fmt"
 	"hash/fnv"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -57,10 +56,9 @@ func (s *search) lines() []string {
 	return append(out, s.post...)
 }
 
-// compile turns a resolved condition into a search. ors are the items
-// that the condition reaches through an OR (see orItems).
-func compile(tree backends.Node, ors map[*ast.FieldMatch]bool, res *pipeline.Result) (*search, error) {
-	p := &printer{names: map[string]int{}, ors: ors, res: res}
+// compile turns a resolved condition of a rule into a search.
+func compile(tree backends.Node, res *pipeline.Result) (*search, error) {
+	p := &printer{names: map[string]int{}, res: res}
 	rest := p.split(tree)
 	s := &search{}
 	if !hasConditions(rest) {
@@ -138,96 +136,29 @@ func casedRegex(s *ast.String, keyword bool) *ast.Regex {
 	if start {
 		b.WriteByte('^')
 	}
-	for _, p := range parts {
-		switch p.Kind {
-		case ast.Literal:
-			for _, c := range regexp.QuoteMeta(p.Text) {
-				if c < 0x20 || c == 0x7f {
-					fmt.Fprintf(&b, `\x%02x`, c)
-				} else {
-					b.WriteRune(c)
-				}
-			}
-		case ast.WildcardMulti:
-			b.WriteString(".*")
-		case ast.WildcardSingle:
-			b.WriteByte('.')
-		}
-	}
+	b.WriteString(backends.WildcardRegex(parts, true))
 	if end {
 		b.WriteString(`\z`)
 	}
 	return &ast.Regex{ValuePos: s.ValuePos, Pattern: b.String()}
 }
 
-// orItems returns the items of the searches that condition x reaches
-// through "or" or "1 of". The reference computes a regular expression with
-// rex and eval whenever an OR is above it, and takes "1 of" for an OR even
-// when it matches a single search, as in "sel and not 1 of filter_*". The
-// resolved tree has no node left for such an OR; printing these tests in
-// the rex/eval form too is as correct as a | regex filter, and keeps the
-// output identical.
-func orItems(d *ast.Detection, x ast.Expr) map[*ast.FieldMatch]bool {
-	var names map[string]bool
-	var walk func(x ast.Expr, or bool)
-	mark := func(name string) {
-		if names == nil {
-			names = map[string]bool{}
-		}
-		names[name] = true
-	}
-	walk = func(x ast.Expr, or bool) {
-		switch x := x.(type) {
-		case *ast.Ident:
-			if or {
-				mark(x.Name)
-			}
-		case *ast.Paren:
-			walk(x.X, or)
-		case *ast.Not:
-			walk(x.X, or)
-		case *ast.And:
-			for _, y := range x.X {
-				walk(y, or)
-			}
-		case *ast.Or:
-			for _, y := range x.X {
-				walk(y, true)
-			}
-		case *ast.Of:
-			if !x.All || or {
-				for _, s := range d.Searches {
-					if x.Them && !strings.HasPrefix(s.Name, "_") || !x.Them && ast.MatchPattern(x.Pattern, s.Name) {
-						mark(s.Name)
-					}
-				}
-			}
-		}
-	}
-	walk(x, false)
-	if names == nil {
-		return nil
-	}
-	items := map[*ast.FieldMatch]bool{}
-	for _, s := range d.Searches {
-		if names[s.Name] {
-			ast.FieldMatches(s.Body, func(fm *ast.FieldMatch) { items[fm] = true })
-		}
-	}
-	return items
-}
-
 // filtered reports whether a deferrable test that the whole search must
 // pass becomes a filter command: all but the regular expressions that the
-// reference computes because of an OR (see orItems).
-func (p *printer) filtered(m *backends.Match) bool {
+// condition reaches through an "or" or a "1 of" (Match.InOr). The
+// reference computes a regular expression with rex and eval whenever an OR
+// is above it, and takes "1 of" for an OR even when it matches a single
+// search, as in "sel and not 1 of filter_*", where the resolved tree has no
+// Or node left; printing these tests in the rex/eval form too is as
+// correct as a | regex filter, and keeps the output identical.
+func filtered(m *backends.Match) bool {
 	if !deferrable(m) {
 		return false
 	}
 	if _, ref := m.Value.(*ast.FieldRef); ref {
 		return true
 	}
-	return !p.ors[m.Item]
+	return !m.InOr
 }
 
 // split removes from n the deferrable tests that the whole search must pass
@@ -256,12 +187,12 @@ func (p *printer) split(n backends.Node) backends.Node {
 			}
 			negate, x = !negate, inner.Arg
 		}
-		if m, ok := x.(*backends.Match); ok && p.filtered(m) {
+		if m, ok := x.(*backends.Match); ok && filtered(m) {
 			p.filter(m, negate)
 			return &backends.Empty{Pos: n.Pos}
 		}
 	case *backends.Match:
-		if p.filtered(n) {
+		if filtered(n) {
 			p.filter(n, false)
 			return &backends.Empty{}
 		}

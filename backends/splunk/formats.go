@@ -6,7 +6,6 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
-	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 // ----------------------------------------------------------------------------
@@ -114,12 +113,16 @@ func cutStanzaName(stanza string) (name, rest string, ok bool) {
 // condition filters the accelerated data, the rule's fields are the
 // by-clause, and the commands that the condition needs after the search
 // follow it. Like the reference, the search is one line that ends with a
-// space.
-func dataModel(res *pipeline.Result, s *search) (string, error) {
+// space. It has no room for a query template of the pipelines.
+func dataModel(r *backends.Rule, s *search) (string, error) {
+	res := r.Result
+	if r.Template != "" {
+		return "", ast.Errorf(r.Pos(), "the data_model format writes its own tstats search around the condition, so the pipelines' query template %q cannot apply: convert with -f default or -f savedsearches, or use a pipeline without query", string(r.Template))
+	}
 	model, _ := res.State["data_model_set"].(string)
 	fields := stateList(res.State["fields"])
 	if model == "" || len(fields) == 0 {
-		return "", ast.Errorf(rulePos(res.Rule), "the data_model format needs the CIM data model of the rule and its fields: convert with -p splunk_cim (or a pipeline that sets data_model_set and fields)")
+		return "", ast.Errorf(r.Pos(), "the data_model format needs the CIM data model of the rule and its fields: convert with -p splunk_cim (or a pipeline that sets data_model_set and fields)")
 	}
 	lines := s.lines()
 	var w strings.Builder

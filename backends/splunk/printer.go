@@ -28,11 +28,10 @@ type printer struct {
 	b    strings.Builder
 	errs ast.ErrorList
 
-	post  []string                 // "| regex" and "| where" commands of tests the whole search needs
-	pre   []string                 // "| rex" and "| eval" commands of tests inside OR and NOT
-	names map[string]int           // how often each base name of those commands was used
-	ors   map[*ast.FieldMatch]bool // items the condition reaches through an OR
-	res   *pipeline.Result         // the rule's pipeline result (placeholder expressions)
+	post  []string         // "| regex" and "| where" commands of tests the whole search needs
+	pre   []string         // "| rex" and "| eval" commands of tests inside OR and NOT
+	names map[string]int   // how often each base name of those commands was used
+	res   *pipeline.Result // the rule's pipeline result (placeholder expressions)
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {
@@ -211,17 +210,9 @@ func (p *printer) match(m *backends.Match) {
 // placeholders reports an unresolved %placeholder% of v; it returns false
 // when there is one.
 func (p *printer) placeholders(v *ast.String) bool {
-	if !v.HasPlaceholders() {
-		return true
-	}
-	var names []string
-	for _, part := range v.Parts {
-		if part.Kind == ast.Placeholder {
-			names = append(names, "%"+part.Text+"%")
-		}
-	}
-	p.errorf(v.ValuePos, "placeholder %s has no value: give one with --placeholder NAME=value,... or a pipeline's vars", strings.Join(names, ", "))
-	return false
+	err := backends.PlaceholderError(v)
+	p.errs.Append(err)
+	return err == nil
 }
 
 // keyword writes a field-less search term: the value anywhere in the raw

@@ -48,34 +48,18 @@ func (b *Backend) Formats() []backends.Format {
 
 // Convert returns one search per condition of the processed rule, in the
 // given format. The exclusions of the Sigma filters applied to the rule
-// are part of every search (see searches).
+// are part of every search (see searches), and the pipelines' query
+// template, if any, is filled with each search (see fill).
 func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error) {
-	r := res.Rule
-	ss, err := searches(res)
+	rule := backends.NewRule(res)
+	ss, err := searches(rule)
 	if err != nil {
 		return nil, err
 	}
 	var errs ast.ErrorList
 	var out []string
 	for _, s := range ss {
-		var q string
-		switch format {
-		case FormatSavedSearches:
-			lines := s.lines()
-			var t string
-			if t, err = table(r, ""); t != "" {
-				lines = append(lines, t)
-			}
-			if err == nil {
-				q, err = b.stanza(&r.Meta, rulePos(r), lines)
-			}
-		case FormatDataModel:
-			q, err = dataModel(res, s)
-		default:
-			var t string
-			t, err = table(r, " ")
-			q = strings.Join(s.lines(), "\n") + t
-		}
+		q, err := b.format(rule, s, format)
 		if err != nil {
 			errs.Append(err)
 			continue
@@ -88,37 +72,69 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	return out, nil
 }
 
-// searches returns the search of each condition of a processed rule; a
+// format writes one search of a rule in the given format.
+func (b *Backend) format(rule *backends.Rule, s *search, format string) (string, error) {
+	r := rule.Result.Rule
+	switch format {
+	case FormatSavedSearches:
+		lines, err := fillLines(rule, s)
+		if err != nil {
+			return "", err
+		}
+		t, err := table(r, "")
+		if err != nil {
+			return "", err
+		}
+		if t != "" {
+			lines = append(lines, t)
+		}
+		return b.stanza(&r.Meta, rulePos(r), lines)
+	case FormatDataModel:
+		return dataModel(rule, s)
+	}
+	q, err := fill(rule, s)
+	if err != nil {
+		return "", err
+	}
+	t, err := table(r, " ")
+	return q + t, err
+}
+
+// fill returns the text of a search, its commands one a line, in the
+// pipelines' query template if they give one: {condition} is the search,
+// {table} the table that a pipeline (or -O query_table) chose, as written,
+// e.g. "index=security {condition}" with query_table naming no table.
+func fill(r *backends.Rule, s *search) (string, error) {
+	text := strings.Join(s.lines(), "\n")
+	if r.Template == "" {
+		return text, nil
+	}
+	return r.Template.Fill(r.Pos(), r.Result.Table, text)
+}
+
+// fillLines returns the lines of a search for a savedsearches.conf
+// stanza: its commands, or, in a query template, the search that fill
+// returns as one line (a line break inside a line of a stanza is kept).
+func fillLines(r *backends.Rule, s *search) ([]string, error) {
+	if r.Template == "" {
+		return s.lines(), nil
+	}
+	text, err := fill(r, s)
+	return []string{text}, err
+}
+
+// searches returns the search of each condition of a resolved rule; a
 // condition that the pipelines left empty has none. The conditions of the
 // Sigma filters applied to the rule exclude their matches from each
 // search, as "<condition> NOT (<filter condition>)": the search is that of
 // the condition "(condition) and not (filter 1) and not (filter 2) ...", so
 // that SPL precedence and the deferred forms of regular expressions and
-// field references (deferred.go) hold for the filters too. A filter that
-// the pipelines left empty excludes nothing.
-func searches(res *pipeline.Result) ([]*search, error) {
-	d := res.Rule.Detection
-	if d == nil {
-		return nil, nil
-	}
-	var excl []ast.Expr
-	for _, e := range d.Exclusions {
-		if backends.IsEmpty(backends.Resolve(d, e.Expr)) {
-			continue
-		}
-		excl = append(excl, &ast.Not{NotPos: e.FilterPos, X: &ast.Paren{LparenPos: e.Expr.Pos(), X: e.Expr}})
-	}
+// field references (deferred.go) hold for the filters too.
+func searches(r *backends.Rule) ([]*search, error) {
 	var errs ast.ErrorList
 	var out []*search
-	for _, c := range d.Conditions {
-		if backends.IsEmpty(backends.Resolve(d, c.Expr)) {
-			continue
-		}
-		x := c.Expr
-		if len(excl) > 0 {
-			x = &ast.And{OpPos: x.Pos(), X: append([]ast.Expr{&ast.Paren{LparenPos: x.Pos(), X: x}}, excl...)}
-		}
-		s, err := compile(backends.Resolve(d, x), orItems(d, x), res)
+	for _, c := range r.Conditions {
+		s, err := compile(r.Excluded(c), r.Result)
 		if err != nil {
 			errs.Append(err)
 			continue
