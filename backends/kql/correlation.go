@@ -160,10 +160,11 @@ func (w *corrWriter) letName(s string) string {
 func (w *corrWriter) correlation(c *backends.Correlation) (string, error) {
 	doc := c.Doc
 	tc := quoteName(c.TimeColumn())
-	span, err := timespan(doc.Timespan)
+	ts, err := c.Timespan()
 	if err != nil {
-		return "", ast.Errorf(doc.DocPos, "%v", err)
+		return "", err
 	}
+	span := timespan(ts)
 	ordered := doc.Type == "temporal_ordered"
 	temporal := doc.Type == "temporal" || ordered
 	single := len(c.Inputs) == 1
@@ -395,27 +396,18 @@ func (w *corrWriter) where(col string, c *ast.CorrCond) string {
 	return "\n| where " + strings.Join(terms, " and ")
 }
 
-// timespan converts a Sigma timespan (30s, 5m, 1h, 2d, 1w, 1M, 1y) into a
-// KQL timespan literal.
-func timespan(s string) (string, error) {
-	if len(s) < 2 {
-		return "", fmt.Errorf("invalid timespan %q", s)
-	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil || n <= 0 {
-		return "", fmt.Errorf("invalid timespan %q: expected a positive number and a unit", s)
-	}
-	switch s[len(s)-1] {
-	case 's', 'm', 'h', 'd':
-		return s, nil
+// timespan returns a Sigma timespan as a KQL timespan literal, which has
+// no unit longer than a day: a week is 7d, a month 30d and a year 365d.
+func timespan(t backends.Timespan) string {
+	switch t.Unit {
 	case 'w':
-		return strconv.Itoa(7*n) + "d", nil
+		return strconv.Itoa(7*t.Count) + "d"
 	case 'M':
-		return strconv.Itoa(30*n) + "d", nil
+		return strconv.Itoa(30*t.Count) + "d"
 	case 'y':
-		return strconv.Itoa(365*n) + "d", nil
+		return strconv.Itoa(365*t.Count) + "d"
 	}
-	return "", fmt.Errorf("invalid timespan %q: the unit must be s, m, h, d, w, M or y", s)
+	return t.String()
 }
 
 // sourceValue returns the KQL of field src in the events of a rule: the

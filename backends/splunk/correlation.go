@@ -50,10 +50,11 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 // correlation returns the search of one correlation.
 func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 	doc := c.Doc
-	span, err := binSpan(doc.Timespan)
+	ts, err := c.Timespan()
 	if err != nil {
-		return "", ast.Errorf(doc.DocPos, "%v", err)
+		return "", err
 	}
+	span := binSpan(ts)
 	temporal := doc.Type == "temporal" || doc.Type == "temporal_ordered"
 	fields := append([]string(nil), doc.GroupBy...)
 	aggField := ""
@@ -416,22 +417,13 @@ func condition(col string, c *ast.CorrCond) string {
 	return "| search " + strings.Join(terms, " ")
 }
 
-// binSpan converts a Sigma timespan (30s, 5m, 1h, 2d, 1w, 1M, 1y) into the
-// span of the bin command, where a month is "mon".
-func binSpan(s string) (string, error) {
-	if len(s) < 2 {
-		return "", fmt.Errorf("invalid timespan %q", s)
+// binSpan returns a Sigma timespan as the span of the bin command, where
+// a month is "mon".
+func binSpan(t backends.Timespan) string {
+	if t.Unit == 'M' {
+		return strconv.Itoa(t.Count) + "mon"
 	}
-	if n, err := strconv.Atoi(s[:len(s)-1]); err != nil || n <= 0 {
-		return "", fmt.Errorf("invalid timespan %q: expected a positive number and a unit", s)
-	}
-	switch s[len(s)-1] {
-	case 's', 'm', 'h', 'd', 'w', 'y':
-		return s, nil
-	case 'M':
-		return s[:len(s)-1] + "mon", nil
-	}
-	return "", fmt.Errorf("invalid timespan %q: the unit must be s, m, h, d, w, M or y", s)
+	return t.String()
 }
 
 // withoutBlankLines drops the empty lines of a search that becomes a

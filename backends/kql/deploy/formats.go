@@ -2,9 +2,7 @@ package deploy
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -126,16 +124,13 @@ func defenderKeep(c *backends.Correlation) ([]string, error) {
 	return keep, nil
 }
 
-var timespanRx = regexp.MustCompile(`^(\d+)([smhdw])$`)
-
 // correlationSpan is the longest timespan of a correlation and the
-// correlations it references; 0 when none can be read.
+// correlations it references, of those of a fixed length (not months or
+// years); 0 when there is none.
 func correlationSpan(c *backends.Correlation) time.Duration {
 	var span time.Duration
-	if m := timespanRx.FindStringSubmatch(strings.TrimSpace(c.Doc.Timespan)); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
-		span = time.Duration(n) * unit
+	if t, err := c.Timespan(); err == nil {
+		span, _ = t.Fixed()
 	}
 	for _, in := range c.Inputs {
 		if in.Correlation != nil {
