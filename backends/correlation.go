@@ -42,3 +42,81 @@ func (c *Correlation) TimeColumn() string {
 	}
 	return "TimeGenerated"
 }
+
+// A Matched is a leaf of the condition of a temporal correlation written
+// as an expression over its rules (see Correlation.Condition): the rule
+// or correlation of one input matched in the window and group.
+type Matched struct {
+	Pos   ast.Pos
+	Input *CorrelationInput
+}
+
+func (*Matched) node() {}
+
+// Condition resolves the condition of a temporal correlation written as an
+// expression over the names of its rules (Doc.Extended) to a tree of And,
+// Or, Not and Matched, in which "1 of" and "all of" stand for the
+// references they match; nil when the correlation has no such condition.
+// A name that is no reference of the correlation is an error.
+func (c *Correlation) Condition() (Node, error) {
+	if c.Doc.Extended == nil {
+		return nil, nil
+	}
+	var errs ast.ErrorList
+	n := c.condition(c.Doc.Extended, &errs)
+	return n, errs.Err()
+}
+
+func (c *Correlation) condition(x ast.Expr, errs *ast.ErrorList) Node {
+	switch x := x.(type) {
+	case *ast.Ident:
+		for i := len(c.Inputs) - 1; i >= 0; i-- { // the last one, if two have the name
+			if in := c.Inputs[i]; x.Name == in.Ref || x.Name == in.Name {
+				return &Matched{Pos: x.NamePos, Input: in}
+			}
+		}
+		errs.Addf(x.NamePos, "%q is not a rule of the correlation", x.Name)
+	case *ast.Paren:
+		return c.condition(x.X, errs)
+	case *ast.Not:
+		return &Not{Pos: x.NotPos, Arg: c.condition(x.X, errs)}
+	case *ast.And:
+		n := &And{Origin: FromCondition}
+		for _, y := range x.X {
+			n.Args = append(n.Args, c.condition(y, errs))
+		}
+		return n
+	case *ast.Or:
+		n := &Or{Origin: FromCondition}
+		for _, y := range x.X {
+			n.Args = append(n.Args, c.condition(y, errs))
+		}
+		return n
+	case *ast.Of:
+		return c.conditionOf(x, errs)
+	default:
+		errs.Addf(x.Pos(), "this condition over the rules of a correlation cannot be converted")
+	}
+	return &Empty{Pos: x.Pos()}
+}
+
+// conditionOf resolves "1 of" and "all of" over the references of the
+// correlation.
+func (c *Correlation) conditionOf(x *ast.Of, errs *ast.ErrorList) Node {
+	var args []Node
+	for _, in := range c.Inputs {
+		if x.Them || ast.MatchPattern(x.Pattern, in.Ref) {
+			args = append(args, &Matched{Pos: x.OfPos, Input: in})
+		}
+	}
+	switch {
+	case len(args) == 0:
+		errs.Addf(x.OfPos, "%q matches no rule of the correlation", x.Pattern)
+		return &Empty{Pos: x.OfPos}
+	case len(args) == 1:
+		return args[0]
+	case x.All:
+		return &And{Args: args, Origin: FromOf}
+	}
+	return &Or{Args: args, Origin: FromOf}
+}

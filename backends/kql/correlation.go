@@ -345,42 +345,49 @@ func (w *corrWriter) ordered(c *backends.Correlation, parts []part, tc, span str
 }
 
 // extended writes a temporal correlation whose condition is an expression
-// over the rule names: one count per rule, and the expression over "the
-// rule matched in the window". by is the rest of the summarize: the kept
-// columns and the by clause.
+// over the rule names (Correlation.Condition): one count per rule, and the
+// expression over "the rule matched in the window". An or in an and is
+// parenthesised, and so is every argument of an or. by is the rest of the
+// summarize: the kept columns and the by clause.
 func (w *corrWriter) extended(c *backends.Correlation, src, by string) (string, error) {
+	x, err := c.Condition()
+	if err != nil {
+		return "", err
+	}
 	var counts []string
-	col := map[string]string{}
+	col := map[*backends.CorrelationInput]string{}
 	for _, in := range c.Inputs {
 		name := w.letName("matched_" + in.Name)
-		col[in.Ref], col[in.Name] = name, name
+		col[in] = name
 		counts = append(counts, name+" = countif(sigma_rule == "+quote(in.Name)+")")
 	}
-	var expr func(x ast.Expr) string
-	expr = func(x ast.Expr) string {
-		switch x := x.(type) {
-		case *ast.Ident:
-			return col[x.Name] + " > 0"
-		case *ast.Not:
-			return "not(" + expr(x.X) + ")"
-		case *ast.Paren:
-			return "(" + expr(x.X) + ")"
-		case *ast.And:
+	var expr func(n backends.Node) string
+	expr = func(n backends.Node) string {
+		switch n := n.(type) {
+		case *backends.Matched:
+			return col[n.Input] + " > 0"
+		case *backends.Not:
+			return "not(" + expr(n.Arg) + ")"
+		case *backends.And:
 			var ps []string
-			for _, y := range x.X {
-				ps = append(ps, expr(y))
+			for _, a := range n.Args {
+				if _, or := a.(*backends.Or); or {
+					ps = append(ps, "("+expr(a)+")")
+				} else {
+					ps = append(ps, expr(a))
+				}
 			}
 			return strings.Join(ps, " and ")
-		case *ast.Or:
+		case *backends.Or:
 			var ps []string
-			for _, y := range x.X {
-				ps = append(ps, "("+expr(y)+")")
+			for _, a := range n.Args {
+				ps = append(ps, "("+expr(a)+")")
 			}
 			return strings.Join(ps, " or ")
 		}
 		return "false"
 	}
-	return src + "\n| summarize " + strings.Join(counts, ", ") + by + "\n| where " + expr(c.Doc.Extended), nil
+	return src + "\n| summarize " + strings.Join(counts, ", ") + by + "\n| where " + expr(x), nil
 }
 
 // where writes the threshold of a correlation on column col.

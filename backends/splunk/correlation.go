@@ -126,13 +126,12 @@ func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 			"\n| eval value_percentile=100*value_events/group_events"
 		cond = condition("value_percentile", doc.Condition)
 	case "temporal":
-		if doc.Extended != nil {
-			agg = bin + "\n| stats values(event_type) as event_types by " + by
-			expr, err := extended(c, doc.Extended)
+		if x, err := c.Condition(); err != nil || x != nil {
 			if err != nil {
 				return "", err
 			}
-			cond = "| search " + expr
+			agg = bin + "\n| stats values(event_type) as event_types by " + by
+			cond = "| search " + extended(x)
 			break
 		}
 		agg = bin + "\n| stats dc(event_type) as event_type_count by " + by
@@ -321,79 +320,41 @@ func orderedAgg(c *backends.Correlation, bin, by string) (agg, cond string, err 
 }
 
 // extended writes the extended condition of a temporal correlation, an
-// expression over the rule names, as a search over the names of the rules
-// that matched in the window and group (event_types). Like the reference,
-// "and" is written as three spaces.
-func extended(c *backends.Correlation, x ast.Expr) (string, error) {
-	name := map[string]string{}
-	var refs []string
-	for _, in := range c.Inputs {
-		name[in.Ref], name[in.Name] = in.Name, in.Name
-		refs = append(refs, in.Ref)
-	}
-	var errs ast.ErrorList
+// expression over the rule names (Correlation.Condition), as a search over
+// the names of the rules that matched in the window and group
+// (event_types). Like the reference, "and" is written as three spaces.
+func extended(n backends.Node) string {
 	var b strings.Builder
-	var walk func(x ast.Expr, outer level)
-	join := func(xs []ast.Expr, sep string, own, outer level) {
+	var walk func(n backends.Node, outer level)
+	join := func(prefix string, args []backends.Node, sep string, own, outer level) {
 		if own > outer {
 			b.WriteByte('(')
 		}
-		for i, y := range xs {
+		b.WriteString(prefix)
+		for i, a := range args {
 			if i > 0 {
 				b.WriteString(sep)
 			}
-			walk(y, own)
+			walk(a, own)
 		}
 		if own > outer {
 			b.WriteByte(')')
 		}
 	}
-	walk = func(x ast.Expr, outer level) {
-		switch x := x.(type) {
-		case *ast.Ident:
-			n, ok := name[x.Name]
-			if !ok {
-				errs.Addf(x.NamePos, "%q is not a rule of the correlation", x.Name)
-			}
-			b.WriteString("event_types=" + quoteText(n))
-		case *ast.Paren:
-			walk(x.X, outer)
-		case *ast.Not:
-			if levelNot > outer {
-				b.WriteByte('(')
-			}
-			b.WriteString("NOT ")
-			walk(x.X, levelNot)
-			if levelNot > outer {
-				b.WriteByte(')')
-			}
-		case *ast.And:
-			join(x.X, "   ", levelAnd, outer)
-		case *ast.Or:
-			join(x.X, " OR ", levelOr, outer)
-		case *ast.Of:
-			var xs []ast.Expr
-			for _, r := range refs {
-				if x.Them || ast.MatchPattern(x.Pattern, r) {
-					xs = append(xs, &ast.Ident{NamePos: x.OfPos, Name: r})
-				}
-			}
-			switch {
-			case len(xs) == 0:
-				errs.Addf(x.OfPos, "%q matches no rule of the correlation", x.Pattern)
-			case len(xs) == 1:
-				walk(xs[0], outer)
-			case x.All:
-				walk(&ast.And{X: xs}, outer)
-			default:
-				walk(&ast.Or{X: xs}, outer)
-			}
-		default:
-			errs.Addf(x.Pos(), "this condition cannot be converted to SPL")
+	walk = func(n backends.Node, outer level) {
+		switch n := n.(type) {
+		case *backends.Matched:
+			b.WriteString("event_types=" + quoteText(n.Input.Name))
+		case *backends.Not:
+			join("NOT ", []backends.Node{n.Arg}, "", levelNot, outer)
+		case *backends.And:
+			join("", n.Args, "   ", levelAnd, outer)
+		case *backends.Or:
+			join("", n.Args, " OR ", levelOr, outer)
 		}
 	}
-	walk(x, levelTop)
-	return b.String(), errs.Err()
+	walk(n, levelTop)
+	return b.String()
 }
 
 // condition writes the threshold of a correlation on field col as a search
