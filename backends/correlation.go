@@ -62,61 +62,38 @@ func (c *Correlation) Condition() (Node, error) {
 	if c.Doc.Extended == nil {
 		return nil, nil
 	}
-	var errs ast.ErrorList
-	n := c.condition(c.Doc.Extended, &errs)
-	return n, errs.Err()
+	s := &correlationScope{c: c}
+	n := resolve(s, c.Doc.Extended, false)
+	return n, s.errs.Err()
 }
 
-func (c *Correlation) condition(x ast.Expr, errs *ast.ErrorList) Node {
-	switch x := x.(type) {
-	case *ast.Ident:
-		for i := len(c.Inputs) - 1; i >= 0; i-- { // the last one, if two have the name
-			if in := c.Inputs[i]; x.Name == in.Ref || x.Name == in.Name {
-				return &Matched{Pos: x.NamePos, Input: in}
-			}
+// A correlationScope resolves the names of a correlation's condition to
+// its inputs.
+type correlationScope struct {
+	c    *Correlation
+	errs ast.ErrorList
+}
+
+func (s *correlationScope) ident(x *ast.Ident, _ bool) Node {
+	in := s.c.Inputs
+	for i := len(in) - 1; i >= 0; i-- { // the last one, if two have the name
+		if x.Name == in[i].Ref || x.Name == in[i].Name {
+			return &Matched{Pos: x.NamePos, Input: in[i]}
 		}
-		errs.Addf(x.NamePos, "%q is not a rule of the correlation", x.Name)
-	case *ast.Paren:
-		return c.condition(x.X, errs)
-	case *ast.Not:
-		return &Not{Pos: x.NotPos, Arg: c.condition(x.X, errs)}
-	case *ast.And:
-		n := &And{Origin: FromCondition}
-		for _, y := range x.X {
-			n.Args = append(n.Args, c.condition(y, errs))
-		}
-		return n
-	case *ast.Or:
-		n := &Or{Origin: FromCondition}
-		for _, y := range x.X {
-			n.Args = append(n.Args, c.condition(y, errs))
-		}
-		return n
-	case *ast.Of:
-		return c.conditionOf(x, errs)
-	default:
-		errs.Addf(x.Pos(), "this condition over the rules of a correlation cannot be converted")
 	}
-	return &Empty{Pos: x.Pos()}
+	s.errs.Addf(x.NamePos, "%q is not a rule of the correlation", x.Name)
+	return &Empty{Pos: x.NamePos}
 }
 
-// conditionOf resolves "1 of" and "all of" over the references of the
-// correlation.
-func (c *Correlation) conditionOf(x *ast.Of, errs *ast.ErrorList) Node {
+func (s *correlationScope) of(x *ast.Of, _ bool) []Node {
 	var args []Node
-	for _, in := range c.Inputs {
+	for _, in := range s.c.Inputs {
 		if x.Them || ast.MatchPattern(x.Pattern, in.Ref) {
 			args = append(args, &Matched{Pos: x.OfPos, Input: in})
 		}
 	}
-	switch {
-	case len(args) == 0:
-		errs.Addf(x.OfPos, "%q matches no rule of the correlation", x.Pattern)
-		return &Empty{Pos: x.OfPos}
-	case len(args) == 1:
-		return args[0]
-	case x.All:
-		return &And{Args: args, Origin: FromOf}
+	if len(args) == 0 {
+		s.errs.Addf(x.OfPos, "%q matches no rule of the correlation", x.Pattern)
 	}
-	return &Or{Args: args, Origin: FromOf}
+	return args
 }

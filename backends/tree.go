@@ -74,60 +74,76 @@ func (*Empty) node() {}
 // otherwise that of the condition and the searches, so that printers can
 // reproduce the grouping.
 func Resolve(d *ast.Detection, x ast.Expr) Node {
-	return resolve(d, x, false)
+	return resolve(detectionScope{d}, x, false)
 }
 
-// resolve is Resolve under an "or" or a "1 of" when inOr is set.
-func resolve(d *ast.Detection, x ast.Expr, inOr bool) Node {
+// A scope gives the leaves of a condition: the tree of what an identifier
+// names, and of each name that an "of" matches, under an "or" or a "1 of"
+// when inOr is set.
+type scope interface {
+	ident(x *ast.Ident, inOr bool) Node
+	of(x *ast.Of, inOr bool) []Node
+}
+
+// resolve builds the tree of condition x in scope s. "1 of" and "all of"
+// become an Or or And of what they match, or that one match.
+func resolve(s scope, x ast.Expr, inOr bool) Node {
 	switch x := x.(type) {
 	case *ast.Ident:
-		if s := d.Search(x.Name); s != nil {
-			return search(s.Body, inOr)
-		}
-		return &Empty{Pos: x.NamePos}
+		return s.ident(x, inOr)
 	case *ast.Paren:
-		return resolve(d, x.X, inOr)
+		return resolve(s, x.X, inOr)
 	case *ast.Not:
-		return &Not{Pos: x.NotPos, Arg: resolve(d, x.X, inOr)}
+		return &Not{Pos: x.NotPos, Arg: resolve(s, x.X, inOr)}
 	case *ast.And:
 		n := &And{Origin: FromCondition}
 		for _, y := range x.X {
-			n.Args = append(n.Args, resolve(d, y, inOr))
+			n.Args = append(n.Args, resolve(s, y, inOr))
 		}
 		return n
 	case *ast.Or:
 		n := &Or{Origin: FromCondition}
 		for _, y := range x.X {
-			n.Args = append(n.Args, resolve(d, y, true))
+			n.Args = append(n.Args, resolve(s, y, true))
 		}
 		return n
 	case *ast.Of:
-		return resolveOf(d, x, inOr)
+		args := s.of(x, inOr || !x.All)
+		switch {
+		case len(args) == 0:
+			return &Empty{Pos: x.OfPos}
+		case len(args) == 1:
+			return args[0]
+		case x.All:
+			return &And{Args: args, Origin: FromOf}
+		}
+		return &Or{Args: args, Origin: FromOf}
 	}
 	return &Empty{Pos: x.Pos()}
 }
 
-// resolveOf resolves "1 of" and "all of" to an Or or And of the searches
-// they name.
-func resolveOf(d *ast.Detection, x *ast.Of, inOr bool) Node {
+// A detectionScope resolves the identifiers of a rule's condition to its
+// searches.
+type detectionScope struct{ d *ast.Detection }
+
+func (s detectionScope) ident(x *ast.Ident, inOr bool) Node {
+	if se := s.d.Search(x.Name); se != nil {
+		return search(se.Body, inOr)
+	}
+	return &Empty{Pos: x.NamePos}
+}
+
+func (s detectionScope) of(x *ast.Of, inOr bool) []Node {
 	var args []Node
-	for _, s := range d.Searches {
-		if x.Them && strings.HasPrefix(s.Name, "_") {
+	for _, se := range s.d.Searches {
+		if x.Them && strings.HasPrefix(se.Name, "_") {
 			continue // "them" leaves out identifiers starting with "_"
 		}
-		if x.Them || ast.MatchPattern(x.Pattern, s.Name) {
-			args = append(args, search(s.Body, inOr || !x.All))
+		if x.Them || ast.MatchPattern(x.Pattern, se.Name) {
+			args = append(args, search(se.Body, inOr))
 		}
 	}
-	switch {
-	case len(args) == 0:
-		return &Empty{Pos: x.OfPos}
-	case len(args) == 1:
-		return args[0]
-	case x.All:
-		return &And{Args: args, Origin: FromOf}
-	}
-	return &Or{Args: args, Origin: FromOf}
+	return args
 }
 
 // Search builds the tree of a search identifier's body: a map is an And of
