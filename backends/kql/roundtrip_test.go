@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"math/rand"
-	"os"
 	"regexp/syntax"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends/kql"
@@ -38,18 +35,7 @@ import (
 // values each pipeline gets (default 2500).
 
 func TestRoundTripLiterals(t *testing.T) {
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("ROUNDTRIP_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	target := 2500
-	if s := os.Getenv("ROUNDTRIP_VALUES"); s != "" {
-		target, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		target = 300
-	}
-	t.Logf("ROUNDTRIP_SEED=%d", seed)
+	seed, target := roundtrip.Settings(t)
 	dir, kerr := kqlcheck.Dir()
 	if kerr != nil {
 		t.Logf("Kusto's own reading of the literals is skipped: %v; only the Go reader checks them", kerr)
@@ -71,18 +57,11 @@ func TestRoundTripLiterals(t *testing.T) {
 			if kerr == nil {
 				checker = rtChecker(t, dir, p)
 			}
-			gen := roundtrip.New(seed)
-			rng := rand.New(rand.NewSource(seed))
-			values, queries, failures := 0, 0, 0
-			for values < target && failures < 5 {
-				r := gen.Rule("CommandLine", "ParentCommandLine", 4+rng.Intn(8))
+			values := 0
+			queries := roundtrip.Run(t, seed, target, func(r *roundtrip.Rule, _ *rand.Rand) (int, string, error) {
 				values += r.Values()
-				queries++
-				if err := rtCheckRule(cfg, checker, r); err != nil {
-					failures++
-					t.Errorf("seed %d, rule %d: %v\nrule:\n%s", seed, queries, err, r.YAML)
-				}
-			}
+				return r.Values(), r.YAML, rtCheckRule(cfg, checker, r)
+			})
 			mode := "Go reader only"
 			if checker != nil {
 				mode = "Kusto.Language and Go reader"
@@ -244,7 +223,7 @@ func rtCompare(want []rtExpected, got []rtLiteral, ops bool) error {
 			if err != nil {
 				return fmt.Errorf("%s: regular expression %q: %v", where, g.value, err)
 			}
-			if a, b := rtPartsString(rtCollapse(parts)), rtPartsString(rtCollapse(w.regex)); a != b {
+			if a, b := roundtrip.PartsString(roundtrip.Collapse(parts)), roundtrip.PartsString(roundtrip.Collapse(w.regex)); a != b {
 				return fmt.Errorf("%s: regular expression %q means %s, want %s", where, g.value, a, b)
 			}
 			continue
@@ -425,31 +404,4 @@ func rtRegexParts(re string) ([]ast.Part, error) {
 		}
 	}
 	return out, nil
-}
-
-// rtCollapse merges runs of "*" (which mean the same as one).
-func rtCollapse(parts []ast.Part) []ast.Part {
-	var out []ast.Part
-	for _, p := range parts {
-		if n := len(out); n > 0 && p.Kind == ast.WildcardMulti && out[n-1].Kind == ast.WildcardMulti {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-func rtPartsString(parts []ast.Part) string {
-	var b strings.Builder
-	for _, p := range parts {
-		switch p.Kind {
-		case ast.Literal:
-			b.WriteString(strconv.Quote(p.Text))
-		case ast.WildcardMulti:
-			b.WriteString(" * ")
-		case ast.WildcardSingle:
-			b.WriteString(" ? ")
-		}
-	}
-	return b.String()
 }

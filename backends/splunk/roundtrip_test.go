@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -50,18 +48,7 @@ import (
 // each case gets (default 2500).
 
 func TestRoundTripLiterals(t *testing.T) {
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("ROUNDTRIP_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	target := 2500
-	if s := os.Getenv("ROUNDTRIP_VALUES"); s != "" {
-		target, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		target = 300
-	}
-	t.Logf("ROUNDTRIP_SEED=%d", seed)
+	seed, target := roundtrip.Settings(t)
 	for _, c := range []rtCase{
 		{pipeline: "splunk_windows", format: FormatDefault},
 		{pipeline: "splunk_windows", format: FormatSavedSearches},
@@ -70,25 +57,19 @@ func TestRoundTripLiterals(t *testing.T) {
 		t.Run(c.pipeline+"/"+c.format, func(t *testing.T) {
 			t.Parallel()
 			c.fields(t)
-			gen := roundtrip.New(seed)
-			rng := rand.New(rand.NewSource(seed))
 			var st rtStats
-			queries, failures := 0, 0
-			for st.values < target && failures < 5 {
-				r := gen.Rule("CommandLine", "ParentCommandLine", 4+rng.Intn(8))
+			queries := roundtrip.Run(t, seed, target, func(r *roundtrip.Rule, rng *rand.Rand) (int, string, error) {
 				if c.noKeywords && rtHasKeywords(r) {
-					continue // the data model has no raw event to search
+					return 0, "", nil // the data model has no raw event to search
 				}
 				src, all := r.YAML, rng.Intn(2) == 0
 				if all {
 					src = strings.Replace(src, "condition: 1 of sel*", "condition: all of sel*", 1)
 				}
-				queries++
-				if err := c.check(t, r, src, all, &st); err != nil {
-					failures++
-					t.Errorf("seed %d, rule %d: %v\nrule:\n%s", seed, queries, err, src)
-				}
-			}
+				before := st.values // check counts the values it checked; none when refused
+				err := c.check(t, r, src, all, &st)
+				return st.values - before, src, err
+			})
 			t.Logf("%s %s: %d values in %d searches: %d searched exactly, %d with ? written as *, %d with a literal * written as \\* (a value may have both), %d regular expressions as written, %d cased values as exact regular expressions; %d searches refused (a control character)",
 				c.pipeline, c.format, st.values, queries, st.exact, st.qmark, st.star, st.regex, st.cased, st.refused)
 			if st.values >= target && (st.exact == 0 || st.qmark == 0 || st.star == 0 || st.regex == 0 || st.cased == 0) {
@@ -494,15 +475,15 @@ func rtCasedCheck(re string, meaning []ast.Part) error {
 	// An unanchored expression matches what it matches with ".*" at its
 	// unanchored ends, and an anchor alone around nothing matches every
 	// string: compare both sides in that form.
-	got, start, end = rtUnanchor(rtCollapse(got), start, end)
-	want := rtCollapse(meaning)
+	got, start, end = rtUnanchor(roundtrip.Collapse(got), start, end)
+	want := roundtrip.Collapse(meaning)
 	wantStart := !(len(want) > 0 && want[0].Kind == ast.WildcardMulti)
 	wantEnd := !(len(want) > 0 && want[len(want)-1].Kind == ast.WildcardMulti)
 	want, wantStart, wantEnd = rtUnanchor(want, wantStart, wantEnd)
 	if start != wantStart || end != wantEnd {
 		return fmt.Errorf("%q: anchored at the start %v and at the end %v, want %v and %v", re, start, end, wantStart, wantEnd)
 	}
-	if a, b := rtPartsString(got), rtPartsString(want); a != b {
+	if a, b := roundtrip.PartsString(got), roundtrip.PartsString(want); a != b {
 		return fmt.Errorf("%q matches %s, want %s", re, a, b)
 	}
 	for _, p := range got {
@@ -530,37 +511,4 @@ func rtUnanchor(parts []ast.Part, start, end bool) ([]ast.Part, bool, bool) {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// rtCollapse merges runs of "*" (which mean the same as one) and adjacent
-// literals.
-func rtCollapse(parts []ast.Part) []ast.Part {
-	var out []ast.Part
-	for _, p := range parts {
-		n := len(out)
-		switch {
-		case p.Kind == ast.Literal && p.Text == "":
-		case n > 0 && p.Kind == ast.WildcardMulti && out[n-1].Kind == ast.WildcardMulti:
-		case n > 0 && p.Kind == ast.Literal && out[n-1].Kind == ast.Literal:
-			out[n-1].Text += p.Text
-		default:
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func rtPartsString(parts []ast.Part) string {
-	var b strings.Builder
-	for _, p := range parts {
-		switch p.Kind {
-		case ast.Literal:
-			b.WriteString(strconv.Quote(p.Text))
-		case ast.WildcardMulti:
-			b.WriteString(" * ")
-		case ast.WildcardSingle:
-			b.WriteString(" ? ")
-		}
-	}
-	return b.String()
 }
