@@ -49,3 +49,12 @@ func PlaceholderError(v *ast.String) error {
 	}
 	return ast.Errorf(v.ValuePos, "placeholder %s has no value: give one with --placeholder NAME=value,... or a pipeline's vars", strings.Join(names, ", "))
 }
+
+// RegexText returns the pattern of a regular expression with its flags in
+// front, as an inline group: (?i)pattern.
+func RegexText(v *ast.Regex) string {
+	if v.Flags == "" {
+		return v.Pattern
+	}
+	return "(?" + v.Flags + ")" + v.Pattern
+}

@@ -496,11 +496,7 @@ func (p *printer) match(m *backends.Match) {
 		}
 		p.b.WriteString(f + " " + v.Op.String() + " " + number(v.Number.Text))
 	case *ast.Regex:
-		pat := v.Pattern
-		if v.Flags != "" {
-			pat = "(?" + v.Flags + ")" + pat
-		}
-		p.b.WriteString(p.asText(m.Field) + " matches regex " + quote(pat))
+		p.b.WriteString(p.asText(m.Field) + " matches regex " + quote(backends.RegexText(v)))
 	case *ast.FieldRef:
 		f, g := p.asText(m.Field), p.asText(v.Field)
 		op := map[ast.MatchKind][2]string{
@@ -588,11 +584,7 @@ func (p *printer) keyword(m *backends.Match) {
 	case *ast.Number:
 		p.b.WriteString("* contains " + quote(v.Text))
 	case *ast.Regex:
-		pat := v.Pattern
-		if v.Flags != "" {
-			pat = "(?" + v.Flags + ")" + pat
-		}
-		p.b.WriteString("* matches regex " + quote(pat))
+		p.b.WriteString("* matches regex " + quote(backends.RegexText(v)))
 	default:
 		p.errorf(m.Item.KeyPos, "this keyword value cannot be searched in KQL")
 	}

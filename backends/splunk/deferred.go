@@ -258,7 +258,7 @@ func (p *printer) condition(m *backends.Match) {
 	} else if ok {
 		group := base + "Match" + n
 		p.pre = append(p.pre,
-			"| rex field="+regexField(m.Field)+" "+quoteText("(?<"+group+">"+regexText(re)+")"),
+			"| rex field="+regexField(m.Field)+" "+quoteText("(?<"+group+">"+backends.RegexText(re)+")"),
 			"| eval "+cond+"=if(isnotnull("+group+"), \"true\", \"false\")")
 	}
 	p.b.WriteString(cond + `="true"`)

@@ -5,6 +5,7 @@ import (
 	"unicode"
 
 	"github.com/sigma2kql/sigma2kql/ast"
+	"github.com/sigma2kql/sigma2kql/backends"
 )
 
 // quoteText returns s as an SPL string literal: in double quotes, with
@@ -84,13 +85,5 @@ var evalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 // regexValue returns a regular expression, with its flags as an inline
 // group, as an SPL string literal.
 func regexValue(v *ast.Regex) string {
-	return quoteText(regexText(v))
-}
-
-// regexText returns the pattern of v with its flags in front: (?i)...
-func regexText(v *ast.Regex) string {
-	if v.Flags == "" {
-		return v.Pattern
-	}
-	return "(?" + v.Flags + ")" + v.Pattern
+	return quoteText(backends.RegexText(v))
 }
