@@ -36,12 +36,12 @@ func NewRule(res *pipeline.Result) *Rule {
 		return r
 	}
 	for _, e := range d.Exclusions {
-		if t := Resolve(d, e.Expr); !IsEmpty(t) {
+		if t := resolveCondition(d, e.Expr); !IsEmpty(t) {
 			r.Exclusions = append(r.Exclusions, &Exclusion{Pos: e.FilterPos, Title: e.Title, Tree: t})
 		}
 	}
 	for _, c := range d.Conditions {
-		if t := Resolve(d, c.Expr); !IsEmpty(t) {
+		if t := resolveCondition(d, c.Expr); !IsEmpty(t) {
 			r.Conditions = append(r.Conditions, t)
 		}
 	}

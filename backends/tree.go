@@ -69,13 +69,17 @@ func (*Not) node()   {}
 func (*Match) node() {}
 func (*Empty) node() {}
 
-// Resolve builds the resolved tree of condition x of detection d.
-// Single-argument groups collapse into their argument; the structure is
-// otherwise that of the condition and the searches, so that printers can
-// reproduce the grouping.
-func Resolve(d *ast.Detection, x ast.Expr) Node {
+// resolveCondition builds the resolved tree of condition x of detection d
+// (see NewRule). Single-argument groups collapse into their argument; the
+// structure is otherwise that of the condition and the searches, so that
+// printers can reproduce the grouping.
+func resolveCondition(d *ast.Detection, x ast.Expr) Node {
 	return resolve(detectionScope{d}, x, false)
 }
+
+// Resolve is resolveCondition, for the printers' prefilter (columns.go in
+// package kql) until NewRule gives them the tests the pipelines added.
+func Resolve(d *ast.Detection, x ast.Expr) Node { return resolveCondition(d, x) }
 
 // A scope gives the leaves of a condition: the tree of what an identifier
 // names, and of each name that an "of" matches, under an "or" or a "1 of"
@@ -146,13 +150,9 @@ func (s detectionScope) of(x *ast.Of, inOr bool) []Node {
 	return args
 }
 
-// Search builds the tree of a search identifier's body: a map is an And of
+// search builds the tree of a search identifier's body: a map is an And of
 // its items, a list of maps an Or, and a field match an Or of its values
 // (an And under the all modifier).
-func Search(m ast.Matcher) Node {
-	return search(m, false)
-}
-
 func search(m ast.Matcher, inOr bool) Node {
 	switch m := m.(type) {
 	case *ast.AllOf:

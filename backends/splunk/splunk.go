@@ -101,9 +101,9 @@ func (b *Backend) format(rule *backends.Rule, s *search, format string) (string,
 }
 
 // fill returns the text of a search, its commands one a line, in the
-// pipelines' query template if they give one: {condition} is the search,
-// {table} the table that a pipeline (or -O query_table) chose, as written,
-// e.g. "index=security {condition}" with query_table naming no table.
+// pipelines' query template if they give one ("index=security
+// {condition}"): {condition} is the search, {table} the table that a
+// pipeline (or -O query_table) chose, as written.
 func fill(r *backends.Rule, s *search) (string, error) {
 	text := strings.Join(s.lines(), "\n")
 	if r.Template == "" {
