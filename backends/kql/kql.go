@@ -110,10 +110,13 @@ func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *com
 		table = quoteName(r.Result.Table)
 	}
 	q, err := backends.Template(withColumns(string(t), pre, cols)).Fill(r.Pos(), table, cond)
+	if err != nil {
+		return "", err
+	}
 	for _, e := range exclusions {
 		q += "\n| where " + e
 	}
-	return q, err
+	return q, nil
 }
 
 // printer writes one condition.
