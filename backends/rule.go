@@ -40,6 +40,7 @@ func NewRule(res *pipeline.Result) *Rule {
 			r.Exclusions = append(r.Exclusions, &Exclusion{Pos: e.FilterPos, Title: e.Title, Tree: t})
 		}
 	}
+	r.Conditions = make([]Node, 0, len(d.Conditions))
 	for _, c := range d.Conditions {
 		if t := resolveCondition(d, c.Expr); !IsEmpty(t) {
 			r.Conditions = append(r.Conditions, t)

@@ -2,11 +2,14 @@ package backends
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 )
+
+// regexMeta are the metacharacters of regular expressions (those that
+// regexp.QuoteMeta escapes).
+const regexMeta = `\.+*?()|[]{}^$`
 
 // WildcardRegex returns the regular expression of the parts of a Sigma
 // string: literal text with the metacharacters of regular expressions
@@ -19,10 +22,14 @@ func WildcardRegex(parts []ast.Part, hexControls bool) string {
 	for _, p := range parts {
 		switch p.Kind {
 		case ast.Literal:
-			for _, c := range regexp.QuoteMeta(p.Text) {
-				if hexControls && (c < 0x20 || c == 0x7f) {
+			for _, c := range p.Text {
+				switch {
+				case strings.ContainsRune(regexMeta, c):
+					b.WriteByte('\\')
+					b.WriteRune(c)
+				case hexControls && (c < 0x20 || c == 0x7f):
 					fmt.Fprintf(&b, `\x%02x`, c)
-				} else {
+				default:
 					b.WriteRune(c)
 				}
 			}
