@@ -1,6 +1,7 @@
 package backends
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -13,9 +14,20 @@ import (
 // conditions (ast.Expr) again.
 type Rule struct {
 	Result     *pipeline.Result
-	Conditions []Node       // the conditions that the pipelines did not leave empty, in order
+	Conditions []*Condition // the conditions that the pipelines did not leave empty, in order
 	Exclusions []*Exclusion // the filters' conditions that exclude something, in order
 	Template   Template     // the pipelines' query template; "" for none
+}
+
+// A Condition is one condition of the rule, resolved.
+type Condition struct {
+	Tree Node // the whole condition
+	// Added are the tests that the pipelines put in front of the
+	// condition (add_condition), in the order the steps added them, and
+	// Rest the condition without them, for printers that write them apart
+	// (KQL's {prefilter}). Tree is "added 1 and ... and (Rest)".
+	Added []Node
+	Rest  Node
 }
 
 // An Exclusion is the condition of a Sigma filter applied to the rule: the
@@ -40,13 +52,44 @@ func NewRule(res *pipeline.Result) *Rule {
 			r.Exclusions = append(r.Exclusions, &Exclusion{Pos: e.FilterPos, Title: e.Title, Tree: t})
 		}
 	}
-	r.Conditions = make([]Node, 0, len(d.Conditions))
+	r.Conditions = make([]*Condition, 0, len(d.Conditions))
 	for _, c := range d.Conditions {
-		if t := resolveCondition(d, c.Expr); !IsEmpty(t) {
-			r.Conditions = append(r.Conditions, t)
+		t := resolveCondition(d, c.Expr)
+		if IsEmpty(t) {
+			continue
 		}
+		added, rest := splitAdded(c.Expr)
+		cond := &Condition{Tree: t, Rest: t}
+		if len(added) > 0 {
+			cond.Rest = resolveCondition(d, rest)
+			for _, id := range added {
+				cond.Added = append(cond.Added, resolveCondition(d, id))
+			}
+		}
+		r.Conditions = append(r.Conditions, cond)
 	}
 	return r
+}
+
+// splitAdded separates the tests that add_condition steps put in front of a
+// condition ("_pipeline_x and (rest)", nested once per step) from the
+// rest, in the order the steps added them.
+func splitAdded(x ast.Expr) (added []*ast.Ident, rest ast.Expr) {
+	for {
+		a, ok := x.(*ast.And)
+		if !ok || len(a.X) != 2 {
+			break
+		}
+		id, ok := a.X[0].(*ast.Ident)
+		par, okPar := a.X[1].(*ast.Paren)
+		if !ok || !okPar || !strings.HasPrefix(id.Name, "_pipeline_") {
+			break
+		}
+		added = append(added, id)
+		x = par.X
+	}
+	slices.Reverse(added)
+	return added, x
 }
 
 // Excluded returns the tree of a condition together with the exclusions:
@@ -75,26 +118,59 @@ func (r *Rule) Pos() ast.Pos {
 
 // A Template is the query template of the pipelines (their query key): the
 // text of a query, in which {table} stands for the table and {condition}
-// for the condition that the backend prints. Other text, braces included,
-// is kept as written.
+// for the condition that the backend prints; KQL's also knows {prefilter}
+// and {columns} (package kql). Other text, braces included, is kept as
+// written.
 type Template string
 
-// Fill returns the query of the template: {table} replaced by table, the
-// table's name as the target writes it, and {condition} by cond. A
-// template that names {table} is an error at pos when no pipeline chose a
-// table (table is "").
-func (t Template) Fill(pos ast.Pos, table, cond string) (string, error) {
-	q := string(t)
-	if table == "" && strings.Contains(q, "{table}") {
-		return "", ast.Errorf(pos, "the query template %q of the pipelines names {table}, but no pipeline chose a table: set one with the pipeline's query_table, a set_table step or -O query_table=TABLE", q)
+// templateNames are the placeholders of query templates.
+var templateNames = []string{"table", "condition", "prefilter", "columns"}
+
+// Has reports whether the template holds placeholder {name}.
+func (t Template) Has(name string) bool { return strings.Contains(string(t), "{"+name+"}") }
+
+// CheckTemplate returns the error of a query template that the backend
+// cannot fill: one that names {table} when no pipeline of the run chose a
+// table for the rule, or a placeholder that the backend does not fill
+// (supported lists those it fills besides {table} and {condition}).
+func (r *Rule) CheckTemplate(supported ...string) error {
+	if r.Result.Table == "" && r.Template.Has("table") {
+		return r.noTable()
 	}
+	for _, name := range templateNames[2:] {
+		if r.Template.Has(name) && !slices.Contains(supported, name) {
+			return ast.Errorf(r.Pos(), "the query template %q of the pipelines names {%s}, which this target does not fill: use {table} and {condition} only", string(r.Template), name)
+		}
+	}
+	return nil
+}
+
+// noTable is the error of a rule for which no pipeline of the run chose a
+// table although the query template needs one: the pipelines given cover
+// other log sources.
+func (r *Rule) noTable() error {
+	ls := r.Result.Rule.Logsource
+	var tests []string
+	for _, kv := range [][2]string{{"product", ls.Product}, {"category", ls.Category}, {"service", ls.Service}} {
+		if kv[1] != "" {
+			tests = append(tests, kv[0]+": "+kv[1])
+		}
+	}
+	return ast.Errorf(r.Pos(), "no pipeline of the run has a table for log source {%s}; see 'sigma2kql list pipelines' for one that covers it, or set one with -O query_table=TABLE", strings.Join(tests, ", "))
+}
+
+// Fill returns the query of the template: {table} replaced by table, the
+// table's name as the target writes it, and {condition} by cond (see
+// CheckTemplate for the templates a backend can fill).
+func (t Template) Fill(table, cond string) string {
+	q := string(t)
 	var b strings.Builder
 	b.Grow(len(q) + len(table) + len(cond))
 	for {
 		i := strings.IndexByte(q, '{')
 		if i < 0 {
 			b.WriteString(q)
-			return b.String(), nil
+			return b.String()
 		}
 		b.WriteString(q[:i])
 		switch rest := q[i:]; {

@@ -3,8 +3,6 @@ package backends
 import (
 	"strings"
 	"testing"
-
-	"github.com/sigma2kql/sigma2kql/ast"
 )
 
 // TestTemplateFill checks Fill against strings.Replacer.
@@ -12,23 +10,33 @@ func TestTemplateFill(t *testing.T) {
 	for _, q := range []string{"", "{table}\n| where {condition}", "{condition}", "{{table}}", "{table", "x{y}{table}{condition}{table}z", "{cond{table}", "{}{"} {
 		for _, v := range [][2]string{{"T", "a == 1"}, {"{condition}", "{table}"}, {"T", ""}} {
 			want := strings.NewReplacer("{table}", v[0], "{condition}", v[1]).Replace(q)
-			if got, err := Template(q).Fill(ast.Pos{}, v[0], v[1]); got != want || err != nil {
-				t.Errorf("Template(%q).Fill(%q, %q) = %q, %v, want %q", q, v[0], v[1], got, err, want)
+			if got := Template(q).Fill(v[0], v[1]); got != want {
+				t.Errorf("Template(%q).Fill(%q, %q) = %q, want %q", q, v[0], v[1], got, want)
 			}
 		}
 	}
 }
 
-// TestTemplateFillNoTable: a template that names {table} when no pipeline
-// chose a table is an error that says how to choose one; one that does not
-// name it needs no table.
-func TestTemplateFillNoTable(t *testing.T) {
-	pos := ast.Pos{Filename: "r.yml", Line: 3, Column: 1}
-	_, err := Template("{table} | where {condition}").Fill(pos, "", "a")
-	if err == nil || !strings.HasPrefix(err.Error(), "r.yml:3:1: ") || !strings.Contains(err.Error(), "query_table") {
-		t.Errorf("error = %v, want one at r.yml:3:1 naming query_table", err)
-	}
-	if got, err := Template("index=x {condition}").Fill(pos, "", "a"); got != "index=x a" || err != nil {
-		t.Errorf("Fill = %q, %v", got, err)
+// TestCheckTemplate: a template that names {table} when no pipeline chose a
+// table is an error that names the log source and how to choose one; a
+// placeholder the backend does not fill is an error; others are fine.
+func TestCheckTemplate(t *testing.T) {
+	r := resolveRule(t, "    sel: {A: 1}\n", "sel")
+	for _, tc := range []struct {
+		tmpl, table string
+		supported   []string
+		err         string
+	}{
+		{"{table} | where {condition}", "", nil, "r.yml:2:12: no pipeline of the run has a table for log source {category: test}; see 'sigma2kql list pipelines'"},
+		{"{table} | where {condition}", "T", nil, ""},
+		{"index=x {condition}", "", nil, ""},
+		{"{table}\n| where {prefilter}\n| where {condition}", "T", nil, `r.yml:2:12: the query template "{table}\n| where {prefilter}\n| where {condition}" of the pipelines names {prefilter}, which this target does not fill`},
+		{"{table}\n| where {prefilter}\n{columns}\n| where {condition}", "T", []string{"prefilter", "columns"}, ""},
+	} {
+		r.Template, r.Result.Table = Template(tc.tmpl), tc.table
+		err := r.CheckTemplate(tc.supported...)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err)) {
+			t.Errorf("%q, table %q: error %v, want %q", tc.tmpl, tc.table, err, tc.err)
+		}
 	}
 }

@@ -77,10 +77,6 @@ func resolveCondition(d *ast.Detection, x ast.Expr) Node {
 	return resolve(detectionScope{d}, x, false)
 }
 
-// Resolve is resolveCondition, for the printers' prefilter (columns.go in
-// package kql) until NewRule gives them the tests the pipelines added.
-func Resolve(d *ast.Detection, x ast.Expr) Node { return resolveCondition(d, x) }
-
 // A scope gives the leaves of a condition: the tree of what an identifier
 // names, and of each name that an "of" matches, under an "or" or a "1 of"
 // when inOr is set.

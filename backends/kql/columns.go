@@ -1,10 +1,8 @@
 package kql
 
 import (
-	"slices"
 	"strings"
 
-	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
 	"github.com/sigma2kql/sigma2kql/pipeline"
 )
@@ -78,49 +76,23 @@ func (c *computedColumns) lines() string {
 	return out
 }
 
-// splitAdded separates the tests that add_condition put in front of a
-// condition ("_pipeline_x and (rest)", nested once per step) from the
-// rest, in the order the steps added them.
-func splitAdded(x ast.Expr) (added []*ast.Ident, rest ast.Expr) {
-	for {
-		a, ok := x.(*ast.And)
-		if !ok || len(a.X) != 2 {
-			break
-		}
-		id, ok := a.X[0].(*ast.Ident)
-		par, okPar := a.X[1].(*ast.Paren)
-		if !ok || !okPar || !strings.HasPrefix(id.Name, "_pipeline_") {
-			break
-		}
-		added = append(added, id)
-		x = par.X
-	}
-	slices.Reverse(added)
-	return added, x
-}
-
 // prefiltered prints the tests added by the pipelines and the rest of
-// condition x separately, for a template with {prefilter}.
-func (p *printer) prefiltered(d *ast.Detection, x ast.Expr) (pre string, ok bool) {
-	added, rest := splitAdded(x)
-	for i, id := range added {
+// condition c separately, for a template with {prefilter}.
+func (p *printer) prefiltered(c *backends.Condition) (pre string, ok bool) {
+	for i, a := range c.Added {
 		if i > 0 {
 			p.b.WriteString(" and ")
 		}
-		p.node(backends.Resolve(d, id), inAnd)
+		p.node(a, inAnd)
 	}
 	pre = p.b.String()
 	p.b.Reset()
-	tree := backends.Resolve(d, rest)
-	if backends.IsEmpty(tree) {
+	if backends.IsEmpty(c.Rest) {
 		return pre, pre != ""
 	}
-	p.node(tree, top)
+	p.node(c.Rest, top)
 	return pre, true
 }
-
-// hasLine reports whether the template has a placeholder.
-func hasPlaceholder(q, name string) bool { return strings.Contains(q, "{"+name+"}") }
 
 // fillLines replaces a placeholder that stands on a line of its own
 // (possibly after "| where "): by value, or, when value is empty, by
@@ -170,47 +142,26 @@ func (c *computedColumns) merge(o *computedColumns) {
 	}
 }
 
-// condition prints condition x: with a template that has {prefilter}, the
-// tests the pipelines added apart from the rest. It reports false for a
-// condition that converts to nothing.
-func (p *printer) condition(d *ast.Detection, x ast.Expr) (pre, cond string, ok bool) {
-	if hasPlaceholder(p.res.Query, "prefilter") {
-		pre, ok = p.prefiltered(d, x)
+// condition prints condition c: with a template that has {prefilter}
+// (prefilter set), the tests the pipelines added apart from the rest. It
+// reports false for a condition that converts to nothing.
+func (p *printer) condition(c *backends.Condition, prefilter bool) (pre, cond string, ok bool) {
+	if prefilter {
+		pre, ok = p.prefiltered(c)
 		return pre, p.b.String(), ok
 	}
-	tree := backends.Resolve(d, x)
-	if backends.IsEmpty(tree) {
-		return "", "", false
-	}
-	p.node(tree, top)
+	p.node(c.Tree, top)
 	return "", p.b.String(), true
-}
-
-// noTable is the error of a rule for which no pipeline of the run chose a
-// table although the query template needs one: the pipelines given cover
-// other log sources.
-func noTable(r *ast.Rule) error {
-	pos := r.Logsource.LogPos
-	if !pos.IsValid() {
-		pos = r.DocPos
-	}
-	var ls []string
-	for _, kv := range [][2]string{{"product", r.Logsource.Product}, {"category", r.Logsource.Category}, {"service", r.Logsource.Service}} {
-		if kv[1] != "" {
-			ls = append(ls, kv[0]+": "+kv[1])
-		}
-	}
-	return ast.Errorf(pos, "no pipeline of the run has a table for log source {%s}; see 'sigma2kql list pipelines' for one that covers it, or set one with -O query_table=TABLE", strings.Join(ls, ", "))
 }
 
 // withColumns fills the {prefilter} and {columns} lines of template q (see
 // the top of this file).
 func withColumns(q, pre string, cols *computedColumns) string {
 	lines := cols.lines()
-	if lines != "" && !hasPlaceholder(q, "columns") {
+	if lines != "" && !backends.Template(q).Has("columns") {
 		q = strings.Replace(q, "| where {condition}", "{columns}\n| where {condition}", 1)
 	}
-	if hasPlaceholder(q, "prefilter") || hasPlaceholder(q, "columns") {
+	if backends.Template(q).Has("prefilter") || backends.Template(q).Has("columns") {
 		q = fillLines(fillLines(q, "prefilter", pre), "columns", lines)
 	}
 	return q

@@ -99,11 +99,7 @@ func (w *corrWriter) input(in *backends.CorrelationInput, single bool, columns [
 			if err != nil {
 				return "", err
 			}
-			q, err := finalize(r, "", "true", excl, cols)
-			if err != nil {
-				return "", err
-			}
-			qs = []string{strings.TrimSuffix(q, "\n| where true")}
+			qs = []string{strings.TrimSuffix(finalize(r, "", "true", excl, cols), "\n| where true")}
 		}
 		if len(qs) != 1 {
 			return "", ast.Errorf(in.Rule.Rule.DocPos, "rule %q converts to %d queries; a rule in a correlation must convert to one", in.Ref, len(qs))

@@ -37,14 +37,13 @@ func (b *Backend) Formats() []backends.Format {
 
 // Convert returns one query per condition of the processed rule.
 func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error) {
-	r := res.Rule
-	if r.Detection == nil {
+	if res.Rule.Detection == nil {
 		return nil, nil
 	}
-	if res.Table == "" && hasPlaceholder(res.Query, "table") {
-		return nil, noTable(r)
-	}
 	rule := backends.NewRule(res)
+	if err := rule.CheckTemplate("prefilter", "columns"); err != nil {
+		return nil, err
+	}
 	var errs ast.ErrorList
 	var out []string
 	exclCols := newComputed(res)
@@ -52,10 +51,10 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range r.Detection.Conditions {
+	for _, c := range rule.Conditions {
 		p := &printer{res: res, opts: b.opts, cols: newComputed(res)}
 		p.cols.merge(exclCols)
-		pre, cond, ok := p.condition(r.Detection, c.Expr)
+		pre, cond, ok := p.condition(c, rule.Template.Has("prefilter"))
 		if !ok {
 			continue
 		}
@@ -63,12 +62,7 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 			errs = append(errs, p.errs...)
 			continue
 		}
-		q, err := finalize(rule, pre, cond, excl, p.cols)
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
-		out = append(out, q)
+		out = append(out, finalize(rule, pre, cond, excl, p.cols))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -94,14 +88,14 @@ func (b *Backend) exclusions(r *backends.Rule, cols *computedColumns) ([]string,
 // tests the pipelines added (when the template has {prefilter}), the
 // computed columns (columns.go), the condition, and one more where clause
 // per filter exclusion.
-func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *computedColumns) (string, error) {
+func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *computedColumns) string {
 	t := r.Template
 	if t == "" {
 		if r.Result.Table == "" {
 			for _, e := range exclusions {
 				cond += " and " + e
 			}
-			return cond, nil
+			return cond
 		}
 		t = "{table}\n| where {condition}"
 	}
@@ -109,14 +103,11 @@ func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *com
 	if r.Result.Table != "" {
 		table = quoteName(r.Result.Table)
 	}
-	q, err := backends.Template(withColumns(string(t), pre, cols)).Fill(r.Pos(), table, cond)
-	if err != nil {
-		return "", err
-	}
+	q := backends.Template(withColumns(string(t), pre, cols)).Fill(table, cond)
 	for _, e := range exclusions {
 		q += "\n| where " + e
 	}
-	return q, nil
+	return q
 }
 
 // printer writes one condition.

@@ -11,14 +11,14 @@ import (
 
 // TestQueryTemplate: the pipelines' template holds the table and the
 // condition; one that names {table} when no pipeline chose a table is an
-// error (it used to print an invalid, empty table name).
+// error.
 func TestQueryTemplate(t *testing.T) {
 	const rule = "title: T\nlogsource: {category: test}\ndetection: {sel: {A: x}, condition: sel}\n"
 	for _, tc := range []struct{ keys, want, err string }{
 		{"query_table: My_CL\nquery: \"{table}\\n| where {condition}\\n| take 10\"\n", "My_CL\n| where A =~ \"x\"\n| take 10", ""},
 		{"query: \"search {condition}\"\n", "search A =~ \"x\"", ""},
 		{"query_table: My_CL\n", "My_CL\n| where A =~ \"x\"", ""},
-		{"query: \"{table} | where {condition}\"\n", "", "r.yml:2:12: the query template \"{table} | where {condition}\" of the pipelines names {table}, but no pipeline chose a table"},
+		{"query: \"{table} | where {condition}\"\n", "", "r.yml:2:12: no pipeline of the run has a table for log source {category: test}"},
 	} {
 		p, err := pipeline.Load("p.yml", []byte("name: p\n"+tc.keys), nil)
 		if err != nil {

@@ -109,7 +109,10 @@ func fill(r *backends.Rule, s *search) (string, error) {
 	if r.Template == "" {
 		return text, nil
 	}
-	return r.Template.Fill(r.Pos(), r.Result.Table, text)
+	if err := r.CheckTemplate(); err != nil {
+		return "", err
+	}
+	return r.Template.Fill(r.Result.Table, text), nil
 }
 
 // fillLines returns the lines of a search for a savedsearches.conf
@@ -134,7 +137,7 @@ func searches(r *backends.Rule) ([]*search, error) {
 	var errs ast.ErrorList
 	var out []*search
 	for _, c := range r.Conditions {
-		s, err := compile(r.Excluded(c), r.Result)
+		s, err := compile(r.Excluded(c.Tree), r.Result)
 		if err != nil {
 			errs.Append(err)
 			continue

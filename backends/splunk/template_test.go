@@ -54,7 +54,8 @@ func TestQueryTemplate(t *testing.T) {
 		{"savedsearches", "query: 'index=security {condition}'\n", FormatSavedSearches,
 			"search = index=security Image=\"*\\\\cmd.exe\"\\\n| regex CommandLine=\"a.*b\"\n", ""},
 		{"no template", "", FormatDefault, search, ""},
-		{"no table", "query: '{table} {condition}'\n", FormatDefault, "", "rule.yml:3:5: the query template \"{table} {condition}\" of the pipelines names {table}, but no pipeline chose a table"},
+		{"no table", "query: '{table} {condition}'\n", FormatDefault, "", "rule.yml:3:5: no pipeline of the run has a table for log source {product: windows, category: process_creation}"},
+		{"prefilter", "query_table: T\nquery: '{table} {prefilter} {condition}'\n", FormatDefault, "", "rule.yml:3:5: the query template \"{table} {prefilter} {condition}\" of the pipelines names {prefilter}, which this target does not fill"},
 		{"data model", "query: 'index=security {condition}'\n", FormatDataModel, "", "rule.yml:3:5: the data_model format writes its own tstats search"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
