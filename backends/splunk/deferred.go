@@ -177,7 +177,7 @@ func (p *printer) split(n backends.Node) backends.Node {
 		if args == nil {
 			return n
 		}
-		return &backends.And{Args: args}
+		return &backends.And{Args: args, Origin: n.Origin}
 	case *backends.Not:
 		negate, x := true, n.Arg
 		for {
