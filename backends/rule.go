@@ -14,20 +14,38 @@ import (
 // conditions (ast.Expr) again.
 type Rule struct {
 	Result     *pipeline.Result
-	Conditions []*Condition // the conditions that the pipelines did not leave empty, in order
+	Conditions []Condition  // the conditions that the pipelines did not leave empty, in order
 	Exclusions []*Exclusion // the filters' conditions that exclude something, in order
 	Template   Template     // the pipelines' query template; "" for none
 }
 
-// A Condition is one condition of the rule, resolved.
+// A Condition is one condition of the rule, resolved: the tests that the
+// pipelines put in front of it (add_condition), in the order the steps
+// added them, and the condition without them, for printers that write them
+// apart (KQL's {prefilter}); Tree is the whole condition.
 type Condition struct {
-	Tree Node // the whole condition
-	// Added are the tests that the pipelines put in front of the
-	// condition (add_condition), in the order the steps added them, and
-	// Rest the condition without them, for printers that write them apart
-	// (KQL's {prefilter}). Tree is "added 1 and ... and (Rest)".
 	Added []Node
 	Rest  Node
+}
+
+// Tree returns the whole condition, "added 2 and (added 1 and (rest))", as
+// resolving the rule's condition gives it.
+func (c *Condition) Tree() Node {
+	t := c.Rest
+	for _, a := range c.Added {
+		t = &And{Args: []Node{a, t}, Origin: FromCondition}
+	}
+	return t
+}
+
+// empty reports whether the condition converts to nothing.
+func (c *Condition) empty() bool {
+	for _, a := range c.Added {
+		if !IsEmpty(a) {
+			return false
+		}
+	}
+	return IsEmpty(c.Rest)
 }
 
 // An Exclusion is the condition of a Sigma filter applied to the rule: the
@@ -52,23 +70,27 @@ func NewRule(res *pipeline.Result) *Rule {
 			r.Exclusions = append(r.Exclusions, &Exclusion{Pos: e.FilterPos, Title: e.Title, Tree: t})
 		}
 	}
-	r.Conditions = make([]*Condition, 0, len(d.Conditions))
+	r.Conditions = make([]Condition, 0, len(d.Conditions))
 	for _, c := range d.Conditions {
-		t := resolveCondition(d, c.Expr)
-		if IsEmpty(t) {
-			continue
+		if cond := condition(d, c.Expr); !cond.empty() {
+			r.Conditions = append(r.Conditions, cond)
 		}
-		added, rest := splitAdded(c.Expr)
-		cond := &Condition{Tree: t, Rest: t}
-		if len(added) > 0 {
-			cond.Rest = resolveCondition(d, rest)
-			for _, id := range added {
-				cond.Added = append(cond.Added, resolveCondition(d, id))
-			}
-		}
-		r.Conditions = append(r.Conditions, cond)
 	}
 	return r
+}
+
+// condition resolves condition x: the tests that the pipelines added and
+// the rest.
+func condition(d *ast.Detection, x ast.Expr) Condition {
+	added, rest := splitAdded(x)
+	c := Condition{Rest: resolveCondition(d, rest)}
+	if len(added) > 0 {
+		c.Added = make([]Node, len(added))
+		for i, id := range added {
+			c.Added[i] = resolveCondition(d, id)
+		}
+	}
+	return c
 }
 
 // splitAdded separates the tests that add_condition steps put in front of a

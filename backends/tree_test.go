@@ -52,7 +52,7 @@ func TestInOr(t *testing.T) {
 	} {
 		r := resolveRule(t, searches, cond)
 		got := map[string]bool{}
-		inOr(r.Conditions[0].Tree, got)
+		inOr(r.Conditions[0].Tree(), got)
 		for f, w := range want {
 			if g, ok := got[f]; !ok || g != w {
 				t.Errorf("%s: %s InOr = %v (found %v), want %v", cond, f, g, ok, w)
@@ -64,9 +64,9 @@ func TestInOr(t *testing.T) {
 // TestOrigins: each group says what it was written as.
 func TestOrigins(t *testing.T) {
 	r := resolveRule(t, "    sel:\n        - {A: [1, 2]}\n        - {B: 3, C: 4}\n    other: {D: 5}\n    more: {E: 6}\n", "sel and 1 of o* and (other or more)")
-	top, ok := r.Conditions[0].Tree.(*And)
+	top, ok := r.Conditions[0].Tree().(*And)
 	if !ok || top.Origin != FromCondition || len(top.Args) != 3 {
-		t.Fatalf("top = %#v, want an And of the condition with 3 arguments", r.Conditions[0].Tree)
+		t.Fatalf("top = %#v, want an And of the condition with 3 arguments", r.Conditions[0].Tree())
 	}
 	list, ok := top.Args[0].(*Or)
 	if !ok || list.Origin != FromSearch {

@@ -150,7 +150,7 @@ func (p *printer) condition(c *backends.Condition, prefilter bool) (pre, cond st
 		pre, ok = p.prefiltered(c)
 		return pre, p.b.String(), ok
 	}
-	p.node(c.Tree, top)
+	p.node(c.Tree(), top)
 	return "", p.b.String(), true
 }
 

@@ -51,7 +51,8 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range rule.Conditions {
+	for i := range rule.Conditions {
+		c := &rule.Conditions[i]
 		p := &printer{res: res, opts: b.opts, cols: newComputed(res)}
 		p.cols.merge(exclCols)
 		pre, cond, ok := p.condition(c, rule.Template.Has("prefilter"))

@@ -136,8 +136,8 @@ func fillLines(r *backends.Rule, s *search) ([]string, error) {
 func searches(r *backends.Rule) ([]*search, error) {
 	var errs ast.ErrorList
 	var out []*search
-	for _, c := range r.Conditions {
-		s, err := compile(r.Excluded(c.Tree), r.Result)
+	for i := range r.Conditions {
+		s, err := compile(r.Excluded(r.Conditions[i].Tree()), r.Result)
 		if err != nil {
 			errs.Append(err)
 			continue
