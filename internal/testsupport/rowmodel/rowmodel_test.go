@@ -79,6 +79,8 @@ func TestDefenderRows(t *testing.T) {
 			"DeviceLogonEvents", map[string]any{"ActionType": "LogonFailed", "LogonType": "Network", "RemoteIP": nil}},
 		{"logon", security, 4624, `{"TargetUserName": "bob", "TargetDomainName": "DOM", "LogonType": "10", "IpAddress": "1.2.3.4", "IpPort": "0", "WorkstationName": "-"}`,
 			"DeviceLogonEvents", map[string]any{"ActionType": "LogonSuccess", "AccountName": "bob", "LogonType": "RemoteInteractive", "RemoteIP": "1.2.3.4", "RemoteDeviceName": nil}},
+		{"task deleted", security, 4699, `{"TaskName": "\\Microsoft\\Windows\\SystemRestore\\SR", "SubjectUserName": "bob", "SubjectDomainName": "DOM"}`,
+			"DeviceEvents", map[string]any{"ActionType": "ScheduledTaskDeleted", "AdditionalFields": `{"TaskName":"\\Microsoft\\Windows\\SystemRestore\\SR"}`, "InitiatingProcessAccountName": "bob"}},
 	}
 	schema := xdrSchema(t)
 	for _, c := range cases {
