@@ -106,3 +106,19 @@ func TestRegistryDataEmpty(t *testing.T) {
 		}
 	}
 }
+
+// keep_original tests Sysmon's text and Defender's form, for tables that
+// gather rows of both.
+func TestRegistryDataKeepOriginal(t *testing.T) {
+	pipe := "query_table: T\ntransformations:\n  - type: registry_data\n    fields: [Data]\n    keep_original: true\n"
+	tests := []struct{ detection, want string }{
+		{"    s:\n        Data: 'DWORD (0x0000000a)'\n    condition: s\n", `Data in~ ("DWORD (0x0000000a)", "10")`},
+		{"    s:\n        Data: '(Empty)'\n    condition: s\n", `Data in~ ("(Empty)", "")`},
+		{"    s:\n        Data: 'other'\n    condition: s\n", `Data =~ "other"`},
+	}
+	for _, tt := range tests {
+		if got := convertWith(t, pipe, tt.detection); got != tt.want {
+			t.Errorf("%s\ngot  %s\nwant %s", tt.detection, got, tt.want)
+		}
+	}
+}

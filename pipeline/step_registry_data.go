@@ -18,14 +18,19 @@ import (
 // that datum exactly. A value that tests part of a number's text
 // (wildcards among the hex digits, a bare "DWORD" prefix) has no faithful
 // decimal form: the rule is rejected with the reason.
+//
+// With KeepOriginal the value is tested in both forms (an OR), for tables
+// that gather rows of several sources, some with Sysmon's text and some
+// with Defender's (the ASIM parsers).
 type RegistryData struct {
-	StepCommon `yaml:"-"`
-	Fields     []string `yaml:"fields"`
+	StepCommon   `yaml:"-"`
+	Fields       []string `yaml:"fields"`
+	KeepOriginal bool     `yaml:"keep_original"`
 }
 
 func init() {
 	register(stepType{Name: "registry_data", Help: "rewrite Sysmon's registry data text (DWORD (0x...), QWORD (0x...-0x...), (Empty)) as Defender records it",
-		Required: []string{"fields"}, New: func() Step { return new(RegistryData) }})
+		Required: []string{"fields"}, Optional: []string{"keep_original"}, New: func() Step { return new(RegistryData) }})
 }
 
 var (
@@ -41,14 +46,10 @@ func (s *RegistryData) apply(x *run) {
 		}
 		text, whole := trimStars(str)
 		if whole && text == "(Empty)" {
-			c := ast.NewString(str.ValuePos, "")
-			c.Cased = str.Cased
-			return []ast.Value{c}
+			return s.replacement(str, "")
 		}
 		if n, ok := sysmonNumber(text); ok && whole {
-			c := ast.NewString(str.ValuePos, n)
-			c.Cased = str.Cased
-			return []ast.Value{c}
+			return s.replacement(str, n)
 		}
 		up := strings.ToUpper(str.Plain())
 		if strings.HasPrefix(strings.TrimSpace(up), "DWORD") || strings.HasPrefix(strings.TrimSpace(up), "QWORD") {
@@ -56,6 +57,17 @@ func (s *RegistryData) apply(x *run) {
 		}
 		return nil
 	})
+}
+
+// replacement returns the values that stand for str, whose datum is text
+// in Defender's form: that text, after str itself with KeepOriginal.
+func (s *RegistryData) replacement(str *ast.String, text string) []ast.Value {
+	c := ast.NewString(str.ValuePos, text)
+	c.Cased = str.Cased
+	if s.KeepOriginal {
+		return []ast.Value{str, c}
+	}
+	return []ast.Value{c}
 }
 
 // trimStars returns the literal text of s without leading and trailing
