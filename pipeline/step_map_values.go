@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -11,15 +12,20 @@ import (
 // MapValues replaces exact values of Fields by others: a plain string, a
 // number or a boolean (as "true"/"false") found in Values becomes its
 // replacements (several make an OR).
+//
+// With Unavailable, a value that Values does not list is data the target
+// lacks, with that reason ({value} is the value): it is left out of an OR
+// or a filter with a warning, or rejects the rule (see unavailable.go).
 type MapValues struct {
-	StepCommon `yaml:"-"`
-	Fields     []string            `yaml:"fields"`
-	Values     map[string][]string `yaml:"-"`
+	StepCommon  `yaml:"-"`
+	Fields      []string            `yaml:"fields"`
+	Values      map[string][]string `yaml:"-"`
+	Unavailable string              `yaml:"unavailable"`
 }
 
 func init() {
 	register(stepType{Name: "map_values", Help: "replace exact values of fields by others",
-		Required: []string{"fields", "values"}, New: func() Step { return new(MapValues) }})
+		Required: []string{"fields", "values"}, Optional: []string{"unavailable"}, New: func() Step { return new(MapValues) }})
 }
 
 func (s *MapValues) decode(d *decoder, n *yaml.Node) {
@@ -47,7 +53,7 @@ func (s *MapValues) apply(x *run) {
 		switch v := v.(type) {
 		case *ast.String:
 			if !v.IsPlain() {
-				return nil
+				return s.unavailable(x, v, v.Source())
 			}
 			key, cased = v.Plain(), v.Cased
 		case *ast.Number:
@@ -59,7 +65,7 @@ func (s *MapValues) apply(x *run) {
 		}
 		repl, ok := s.Values[key]
 		if !ok {
-			return nil
+			return s.unavailable(x, v, key)
 		}
 		out := make([]ast.Value, len(repl))
 		for i, r := range repl {
@@ -69,4 +75,13 @@ func (s *MapValues) apply(x *run) {
 		}
 		return out
 	})
+}
+
+// unavailable marks a value that Values does not list as data the target
+// lacks, when the step says so; it never replaces the value.
+func (s *MapValues) unavailable(x *run, v ast.Value, text string) []ast.Value {
+	if s.Unavailable != "" {
+		x.res.markUnavailable(v, strings.ReplaceAll(expand(s.Unavailable, x), "{value}", text))
+	}
+	return nil
 }

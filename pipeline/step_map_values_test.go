@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -30,5 +31,26 @@ func TestMapValuesBool(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("Initiated: %s became %q, want %q", tt.value, got, tt.want)
 		}
+	}
+}
+
+// With unavailable, a value the map does not list is data the target
+// lacks: left out of an OR with a warning, or the rule is rejected.
+func TestMapValuesUnavailable(t *testing.T) {
+	p, err := Load("m.yml", []byte("name: m\ntransformations:\n  - type: map_values\n    fields: [EventID]\n    values: {\"4624\": LogonSuccess}\n    unavailable: \"no event {value}\"\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rule(t, "title: t\nlogsource: {service: security}\ndetection: {s: {EventID: [4624, 4634]}, condition: s}\n")
+	res, err := Apply([]*Pipeline{p}, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Error(), "no event 4634") {
+		t.Errorf("an unmapped alternative: warnings %v, want one naming it", res.Warnings)
+	}
+	r = rule(t, "title: t\nlogsource: {service: security}\ndetection: {s: {EventID: 4634}, condition: s}\n")
+	if _, err := Apply([]*Pipeline{p}, r, Options{}); err == nil || !strings.Contains(err.Error(), "no event 4634") {
+		t.Errorf("a required unmapped value: got %v, want a rejection naming it", err)
 	}
 }
