@@ -35,7 +35,7 @@ func (s *KeywordsField) apply(x *run) {
 
 // containsValue returns a keyword's value as a contains test: a new
 // string with leading and trailing wildcards (values are replaced, never
-// changed); other values as they are.
+// changed), as the contains modifier makes them; other values as they are.
 func containsValue(v ast.Value) ast.Value {
 	switch v := v.(type) {
 	case *ast.String:
