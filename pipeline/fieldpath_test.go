@@ -173,3 +173,35 @@ func TestLogsourceCondition(t *testing.T) {
 		}
 	}
 }
+
+// keywords_field turns keywords into contains tests of one field; values
+// with fields and the rule's own values are left as they are.
+func TestKeywordsField(t *testing.T) {
+	p, err := pipeline.Load("p.yml", []byte("transformations:\n  - type: keywords_field\n    field: Text\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    keywords:\n        - mimikatz\n        - 'sekurlsa::*'\n        - 42\n    sel:\n        a: b\n    condition: keywords and sel\n"
+	f, err := parser.ParseFile("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := f.Docs[0].(*ast.Rule)
+	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, rule, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := res.Rule.Detection.Searches[0].Body.(*ast.FieldMatch)
+	var got []string
+	for _, v := range fm.Values {
+		text, _ := ast.ValueText(v)
+		got = append(got, text)
+	}
+	if fm.Field != "Text" || strings.Join(got, "|") != "*mimikatz*|*sekurlsa::*|*42*" {
+		t.Errorf("field %q, values %q", fm.Field, got)
+	}
+	orig := rule.Detection.Searches[0].Body.(*ast.FieldMatch)
+	if text, _ := ast.ValueText(orig.Values[0]); orig.Field != "" || text != "mimikatz" {
+		t.Errorf("the rule itself changed: %q %q", orig.Field, text)
+	}
+}

@@ -122,7 +122,7 @@ func rtCheckRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rul
 	}
 	var want []rtExpected
 	for _, s := range r.Selections {
-		want = append(want, rtExpect(s)...)
+		want = append(want, rtExpect(rtKeywordsField(cfg, s))...)
 	}
 	want = append(want, rtExpect(r.Marker)...)
 
@@ -172,6 +172,24 @@ func rtCheckRule(cfg *engine.Config, checker *kqlcheck.Checker, r *roundtrip.Rul
 		return fmt.Errorf("Kusto.Language: %v\nquery: %s", err, q)
 	}
 	return nil
+}
+
+// rtKeywordsField returns the selection the pipelines make of s: with a
+// keywords_field step, keywords are contains tests of its field.
+func rtKeywordsField(cfg *engine.Config, s *roundtrip.Selection) *roundtrip.Selection {
+	if s.Match != roundtrip.Keyword {
+		return s
+	}
+	for _, p := range cfg.Pipelines {
+		for _, st := range p.Steps {
+			if k, ok := st.(*pipeline.KeywordsField); ok {
+				c := *s
+				c.Match, c.Field = roundtrip.Contains, k.Field
+				return &c
+			}
+		}
+	}
+	return s
 }
 
 // rtPipelineLiterals counts the string literals of the lines before the

@@ -21,9 +21,10 @@ type Model interface {
 // models are the row models by the name of the pipeline whose queries run
 // on their rows. Add a model here.
 var models = map[string]Model{
-	"microsoft_xdr":         Defender{},
-	"sentinel_windowsevent": WindowsEventTable{},
-	"sentinel_event":        EventTable{},
+	"microsoft_xdr":          Defender{},
+	"sentinel_windowsevent":  WindowsEventTable{},
+	"sentinel_event":         EventTable{},
+	"sentinel_securityevent": SecurityEventTable{},
 }
 
 // ForPipeline returns the row model of a pipeline.
