@@ -307,11 +307,9 @@ func (p *printer) list(vals []ast.Value) {
 
 // sameField writes an OR (or AND) of one field's values: for an OR, the
 // plain values first, as one "in~" list; then the others each with the
-// operator their wildcards allow, and a value with wildcards inside as a
-// parenthesised conjunction of "contains" tests of its literal pieces, as
-// the reference does. In an AND, plain values are equalities one by one:
-// the reference's "has_all" list would look for them as terms anywhere in
-// the value, where the field must equal each.
+// operator their wildcards allow (str). In an AND, plain values are
+// equalities one by one: the reference's "has_all" list would look for
+// them as terms anywhere in the value, where the field must equal each.
 func (p *printer) sameField(ms []*backends.Match, or bool) {
 	field := ms[0].Field
 	var plain []ast.Value
@@ -344,42 +342,7 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 	if !first && len(rest) > 0 {
 		p.b.WriteString(op)
 	}
-	p.chain(len(rest), op, func(i int) { p.valueTest(field, rest[i]) })
-}
-
-// valueTest prints the test of one value of sameField: with the operator
-// its wildcards allow, or a value with wildcards inside as a
-// parenthesised conjunction of contains tests of its literal pieces.
-func (p *printer) valueTest(field string, m *backends.Match) {
-	s, ok := m.Value.(*ast.String)
-	if !ok {
-		p.match(m)
-		return
-	}
-	if _, _, ok := simpleWildcard(s); ok || s.IsPlain() {
-		p.match(m)
-		return
-	}
-	var pieces []string
-	for _, part := range s.Parts {
-		if part.Kind == ast.Literal {
-			pieces = append(pieces, part.Text)
-		}
-	}
-	if len(pieces) == 0 || s.EndsWith(ast.WildcardSingle) {
-		// A value ending with "?" (as in "*1?") stays a regular
-		// expression, as in the reference.
-		p.match(m)
-		return
-	}
-	p.b.WriteByte('(')
-	for i, piece := range pieces {
-		if i > 0 {
-			p.b.WriteString(" and ")
-		}
-		p.b.WriteString(p.asText(field) + " contains " + quote(piece))
-	}
-	p.b.WriteByte(')')
+	p.chain(len(rest), op, func(i int) { p.match(rest[i]) })
 }
 
 func isPlain(v ast.Value) bool {
@@ -543,12 +506,41 @@ func (p *printer) str(f string, v *ast.String) {
 		p.b.WriteString(f + " " + op + " " + quote(text))
 		return
 	}
-	re := backends.WildcardRegex(v.Parts, false)
-	if v.Cased {
-		p.b.WriteString(f + " matches regex " + quote(re))
-		return
+	p.b.WriteString(f + " matches regex " + quote(wildcardRegex(v, true)))
+}
+
+// wildcardRegex writes a string with wildcards inside as a regular
+// expression (RE2, Kusto's syntax) that means what Sigma means: "*" is
+// ".*" and "?" is ".", where "." also matches line breaks (flag s); letters
+// match regardless of case (flag i) unless the value is cased; the
+// literal text is escaped. With whole, the value must be the whole text:
+// the expression is anchored with "^" and "$" (which, without flag m,
+// match only at the ends of the text), except at an end where the value
+// has a "*", which is then left out: an unanchored expression matches
+// anywhere. Without whole (keywords), it may match anywhere.
+func wildcardRegex(v *ast.String, whole bool) string {
+	parts := v.Parts
+	start, end := whole, whole
+	if len(parts) > 1 && parts[0].Kind == ast.WildcardMulti {
+		parts, start = parts[1:], false
 	}
-	p.b.WriteString(f + " matches regex " + quote(re))
+	if len(parts) > 1 && parts[len(parts)-1].Kind == ast.WildcardMulti {
+		parts, end = parts[:len(parts)-1], false
+	}
+	var b strings.Builder
+	if v.Cased {
+		b.WriteString("(?s)")
+	} else {
+		b.WriteString("(?is)")
+	}
+	if start {
+		b.WriteByte('^')
+	}
+	b.WriteString(backends.WildcardRegex(parts, false))
+	if end {
+		b.WriteByte('$')
+	}
+	return b.String()
 }
 
 // keyword writes a field-less search: the value anywhere in the event.
@@ -571,11 +563,7 @@ func (p *printer) keyword(m *backends.Match) {
 			p.b.WriteString("* " + op + " " + quote(text))
 			return
 		}
-		flags := "(?is)" // "*" spans line breaks too
-		if v.Cased {
-			flags = "(?s)"
-		}
-		p.b.WriteString("* matches regex " + quote(flags+backends.WildcardRegex(v.Parts, false)))
+		p.b.WriteString("* matches regex " + quote(wildcardRegex(v, false)))
 	case *ast.Number:
 		p.b.WriteString("* contains " + quote(v.Text))
 	case *ast.Regex:

@@ -264,10 +264,11 @@ func rtSources(s *roundtrip.Selection) string {
 // rtExpect returns the literals selection s must print, in order. The forms
 // are those of the reference (plain values with =~ or in~, a leading and/or
 // trailing "*" as endswith, startswith or contains, other wildcards as
-// matches regex; in a list, a value with wildcards inside as contains tests
-// of its literal pieces), except that plain values under all are
-// equalities, not the reference's has_all; the values are computed from the generator's
-// meaning of each value.
+// matches regex), except that plain values under all are equalities, not
+// the reference's has_all, and that wildcards inside a value are an
+// anchored regular expression, case-insensitive unless cased, in a list
+// too; the values are computed from the generator's meaning of each
+// value.
 func rtExpect(s *roundtrip.Selection) []rtExpected {
 	var out []rtExpected
 	add := func(op, value string) { out = append(out, rtExpected{op: op, value: value, sel: s}) }
@@ -288,7 +289,11 @@ func rtExpect(s *roundtrip.Selection) []rtExpected {
 			add(op+suffix, text)
 			return
 		}
-		out = append(out, rtExpected{op: "matches regex", regex: parts, sel: s})
+		flags := "(?is)"
+		if cased {
+			flags = "(?s)"
+		}
+		out = append(out, rtExpected{op: "matches regex", flags: flags, regex: parts, sel: s})
 	}
 	switch s.Match {
 	case roundtrip.Regex:
@@ -310,7 +315,7 @@ func rtExpect(s *roundtrip.Selection) []rtExpected {
 			} else if _, text, ok := rtSimple(v.Parts); ok {
 				add("contains", text)
 			} else {
-				out = append(out, rtExpected{op: "matches regex", flags: "(?is)", regex: v.Parts, sel: s})
+				out = append(out, rtExpected{op: "matches regex", flags: "(?is)", regex: rtSurround(v.Parts), sel: s})
 			}
 		}
 		return out
@@ -339,25 +344,7 @@ func rtExpect(s *roundtrip.Selection) []rtExpected {
 			}
 			continue
 		}
-		if _, _, ok := rtSimple(m); ok {
-			single(m, false)
-			continue
-		}
-		var pieces []string
-		for _, p := range m {
-			if p.Kind == ast.Literal {
-				pieces = append(pieces, p.Text)
-			}
-		}
-		// Like the printer: a value ending with "?" stays one regular
-		// expression, others become contains tests of their pieces.
-		if len(pieces) == 0 || m[len(m)-1].Kind == ast.WildcardSingle {
-			single(m, false)
-			continue
-		}
-		for _, p := range pieces {
-			add("contains", p)
-		}
+		single(m, false)
 	}
 	return out
 }
@@ -393,9 +380,11 @@ func rtSimple(parts []ast.Part) (op, text string, ok bool) {
 }
 
 // rtRegexParts reads a regular expression (RE2 syntax, as Kusto's) that must
-// be a sequence of literal characters, ".*" and ".", into parts.
+// be a sequence of literal characters, ".*" and "." (under flag s, so that
+// they match line breaks too), maybe anchored with "^" and "$", into
+// parts: an end without its anchor is a "*".
 func rtRegexParts(re string) ([]ast.Part, error) {
-	x, err := syntax.Parse(re, syntax.Perl)
+	x, err := syntax.Parse(re, syntax.Perl|syntax.DotNL)
 	if err != nil {
 		return nil, err
 	}
@@ -403,23 +392,33 @@ func rtRegexParts(re string) ([]ast.Part, error) {
 	if x.Op == syntax.OpConcat {
 		subs = x.Sub
 	}
-	var out []ast.Part
-	for _, s := range subs {
+	out := []ast.Part{{Kind: ast.WildcardMulti}} // unless anchored by "^"
+	for i, s := range subs {
 		switch {
+		case s.Op == syntax.OpBeginText && i == 0:
+			out = out[:0]
+		case s.Op == syntax.OpEndText && i == len(subs)-1:
+			return out, nil
 		case s.Op == syntax.OpLiteral && s.Flags&syntax.FoldCase == 0:
 			if n := len(out); n > 0 && out[n-1].Kind == ast.Literal {
 				out[n-1].Text += string(s.Rune)
 			} else {
 				out = append(out, ast.Part{Kind: ast.Literal, Text: string(s.Rune)})
 			}
-		case s.Op == syntax.OpStar && s.Sub[0].Op == syntax.OpAnyCharNotNL:
+		case s.Op == syntax.OpStar && s.Sub[0].Op == syntax.OpAnyChar:
 			out = append(out, ast.Part{Kind: ast.WildcardMulti})
-		case s.Op == syntax.OpAnyCharNotNL:
+		case s.Op == syntax.OpAnyChar:
 			out = append(out, ast.Part{Kind: ast.WildcardSingle})
 		case s.Op == syntax.OpEmptyMatch:
 		default:
 			return nil, fmt.Errorf("unexpected %s", s)
 		}
 	}
-	return out, nil
+	return append(out, ast.Part{Kind: ast.WildcardMulti}), nil // not anchored by "$"
+}
+
+// rtSurround puts "*" around parts: a keyword matches anywhere.
+func rtSurround(parts []ast.Part) []ast.Part {
+	star := ast.Part{Kind: ast.WildcardMulti}
+	return append(append([]ast.Part{star}, parts...), star)
 }

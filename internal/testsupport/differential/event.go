@@ -33,8 +33,7 @@ func (g *gen) keywords() {
 }
 
 // innerWildcard writes a literal as a Sigma string with a "*" or "?" in
-// place of one of its characters, or between two of them. (Keywords only:
-// see stringValue on inner wildcards of fields.)
+// place of one of its characters, or between two of them.
 func (g *gen) innerWildcard(lit string) string {
 	r := []rune(lit)
 	i := g.pick(len(r) + 1)

@@ -113,10 +113,7 @@ func (g *gen) count() int {
 }
 
 // stringValue returns a Sigma string: a literal with, sometimes, a "*" at
-// either end. Wildcards elsewhere ("a*b", "?") are left out: the printer
-// writes them as an unanchored, case-sensitive "matches regex", or as a
-// conjunction of "contains" of the pieces in a list, as the reference
-// does (golden/DEVIATIONS.md, "Kept as the reference has it"). A value
+// either end, or a "*" or "?" inside (innerWildcard). A value
 // that matches the empty text ("", "*") is left out too: Kusto reads an
 // absent string column as "", where such a value matches, while Sigma's
 // absent field matches nothing; both are right in their own model.
@@ -132,9 +129,10 @@ func (g *gen) stringValue(field string) string {
 	return g.stringValueOf(lit)
 }
 
-// innerWildcards turns on wildcards inside the values of fields, once the
-// printer no longer writes them as the reference does (see stringValue).
-const innerWildcards = false
+// innerWildcards turns on wildcards inside the values of fields: the
+// printer writes them as an anchored, case-insensitive regular expression
+// (golden/DEVIATIONS.md), where the reference's was unanchored and cased.
+const innerWildcards = true
 
 // stringValueOf writes a literal, not empty, as a Sigma string with maybe
 // a "*" at either end.
