@@ -67,7 +67,7 @@ func TestReplaceSegments(t *testing.T) {
 		{"    s:\n        Key|contains|all:\n            - 'HKU\\'\n            - 'Classes\\'\n    condition: s\n",
 			`Key contains "Classes\\" and (Key contains "HKEY_CURRENT_USER\\" or Key contains "HKEY_USERS\\")`},
 		{"    s:\n        Key|startswith: 'HKCU\\Software\\x'\n    condition: s\n",
-			`Key matches regex "HKEY_CURRENT_USER\\\\.*\\\\Software\\\\x.*"`},
+			`Key matches regex "(?is)^HKEY_CURRENT_USER\\\\.*\\\\Software\\\\x"`},
 		{"    s:\n        ObjectName|contains: '\\HKLM\\SOFTWARE'\n    condition: s\n",
 			`ObjectName contains "\\REGISTRY\\MACHINE\\SOFTWARE"`},
 		{"    s:\n        ObjectName: 'HKLM\\SOFTWARE'\n    condition: s\n",
