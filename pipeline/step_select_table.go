@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 )
@@ -86,9 +87,9 @@ func (x *run) rejectTable(msg string) {
 	switch alt := x.alternatives(); len(alt) {
 	case 0:
 	case 1:
-		msg += fmt.Sprintf("; pipeline %s converts it (-p %s)", alt[0], alt[0])
+		msg += fmt.Sprintf("; pipeline %s has a table for it (-p %s)", alt[0], alt[0])
 	default:
-		msg += fmt.Sprintf("; pipelines %s convert it (-p NAME)", strings.Join(alt, ", "))
+		msg += fmt.Sprintf("; pipelines %s have a table for it (-p NAME)", strings.Join(alt, ", "))
 	}
 	x.errs.Add(x.rulePos(), msg)
 }
@@ -105,9 +106,9 @@ func (x *run) reason() string {
 }
 
 // alternatives returns the names of the built-in pipelines, for a target
-// of the current one and not in the run, whose steps accept the rule as
-// given and choose a table for it (a pipeline meant to be combined with
-// others may accept a rule it has no table for).
+// of the current one and not in the run, that give the rule a table (a
+// pipeline meant to be combined with others may accept a rule it has no
+// table for, and is not named then).
 func (x *run) alternatives() []string {
 	if x.opt.noSuggest || x.orig == nil {
 		return nil
@@ -123,11 +124,76 @@ func (x *run) alternatives() []string {
 		if inRun[p.Name] || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
 			continue
 		}
-		if res, err := Apply([]*Pipeline{p}, x.orig, opt); err == nil && res.Table != "" {
+		if p.givesTable(x.orig, opt) {
 			out = append(out, p.Name)
 		}
 	}
 	return out
+}
+
+// givesTable reports whether the pipeline gives rule r a table. Tables
+// follow from the log source, except where a pipeline finds them from the
+// event IDs of a rule without a category: so the answer is that for a rule
+// of the same log source without searches, kept per pipeline and log
+// source, and only such rules are applied whole. Every rejected rule asks
+// this of every built-in pipeline.
+func (p *Pipeline) givesTable(r *ast.Rule, opt Options) bool {
+	if r.Detection == nil {
+		res, err := Apply([]*Pipeline{p}, r, opt)
+		return err == nil && res.Table != ""
+	}
+	ls := r.Logsource
+	var ids []*ast.Search
+	var sig string
+	if ls.Category == "" && p.Tables != nil && p.Tables.EventIDs != nil {
+		ids, sig = eventIDSearches(r, p.Tables.EventIDs)
+	}
+	key := tableKey{p, ls.Category, ls.Product, ls.Service, strings.Join(r.Tags, "\n"), opt.QueryTable, sig}
+	if v, ok := tableCache.Load(key); ok {
+		return v.(bool)
+	}
+	bare := &ast.Rule{DocPos: r.DocPos, Meta: r.Meta, Logsource: r.Logsource,
+		Detection: &ast.Detection{DetPos: r.Detection.DetPos, Searches: ids, Conditions: r.Detection.Conditions}}
+	res, err := Apply([]*Pipeline{p}, bare, opt)
+	gives := err == nil && res.Table != ""
+	tableCache.Store(key, gives)
+	return gives
+}
+
+// eventIDSearches returns the searches that an event ID scan reads, with
+// only the items it reads, and their text as a key.
+func eventIDSearches(r *ast.Rule, scan *EventIDScan) ([]*ast.Search, string) {
+	var out []*ast.Search
+	var key strings.Builder
+	for _, s := range r.Detection.Searches {
+		m, ok := s.Body.(*ast.AllOf)
+		if !ok || !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
+			continue
+		}
+		ids := &ast.AllOf{MapPos: m.MapPos}
+		for _, it := range m.Items {
+			if fm, ok := it.(*ast.FieldMatch); ok && slices.Contains(scan.Fields, fm.Field) {
+				ids.Items = append(ids.Items, fm)
+				for _, v := range fm.Values {
+					text, _ := ast.ValueText(v)
+					fmt.Fprintf(&key, "%s=%s;", fm.Field, text)
+				}
+			}
+		}
+		out = append(out, &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: ids})
+		key.WriteString("|")
+	}
+	return out, key.String()
+}
+
+// tableCache holds the answers of givesTable, per pipeline and log source.
+var tableCache sync.Map
+
+type tableKey struct {
+	p                          *Pipeline
+	category, product, service string
+	tags, queryTable           string
+	eventIDs                   string // what an event ID scan reads
 }
 
 // scanEventIDs returns the group of the first event ID of the rule's

@@ -33,7 +33,7 @@ transformations:
 		{"{product: windows, service: system}", "r.yml:2:12: no system log (product: windows, service: system)"},
 		{"{product: zeek, service: dns}", `r.yml:2:12: cannot choose a query table: the rule has no log source category (service "dns") that pipeline r maps`},
 		// sentinel_asim has a table for proxy logs.
-		{"{category: proxy}", "r.yml:2:12: cannot choose a query table: log source category \"proxy\" has no table in pipeline r (categories with a table: process_creation); set one with -O query_table=TABLE; pipeline sentinel_asim converts it (-p sentinel_asim)"},
+		{"{category: proxy}", "r.yml:2:12: cannot choose a query table: log source category \"proxy\" has no table in pipeline r (categories with a table: process_creation); set one with -O query_table=TABLE; pipeline sentinel_asim has a table for it (-p sentinel_asim)"},
 	}
 	for _, tt := range tests {
 		r := rule(t, "title: t\nlogsource: "+tt.logsource+"\ndetection: {sel: {c-uri: x}, condition: sel}\n")
