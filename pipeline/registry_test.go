@@ -3,11 +3,6 @@ package pipeline_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/parser"
-	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 const registrySteps = `query_table: T
@@ -33,20 +28,8 @@ transformations:
 // and returns the KQL, or the error text.
 func convertWith(t *testing.T, pipe, detection string) string {
 	t.Helper()
-	p := load(t, pipe)
-	f, err := parser.ParseFile("r.yml", []byte("title: t\nlogsource: {product: windows}\ndetection:\n"+detection))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
-	if err != nil {
-		return err.Error()
-	}
-	out, err := kql.New(nil).Convert(res, "default")
-	if err != nil {
-		return err.Error()
-	}
-	return strings.TrimPrefix(strings.Join(out, "\n"), "T\n| where ")
+	q, _ := convertWarn(t, pipe, detection)
+	return q
 }
 
 // Root keys and CurrentControlSet are respelled as whole segments wherever
