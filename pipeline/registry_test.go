@@ -22,6 +22,7 @@ transformations:
       HKLM: ['\\REGISTRY\\MACHINE']
   - type: registry_data
     fields: [Data]
+    type_field: Type
 `
 
 // convertWith converts the detection (YAML, indented by 4) with a pipeline
@@ -72,7 +73,12 @@ func TestRegistryData(t *testing.T) {
 		{"    s:\n        Data: 'QWORD (0x00000001-0x00000002)'\n    condition: s\n", `Data =~ "4294967298"`},
 		{"    s:\n        Data: 'other'\n    condition: s\n", `Data =~ "other"`},
 		{"    s:\n        Data|startswith: 'DWORD (0x0000'\n    condition: s\n",
-			`r.yml:5:27: Data: the value "DWORD (0x0000*" tests Sysmon's text of a registry number`},
+			`r.yml:5:27: Data: the value "DWORD (0x0000*" tests Sysmon's text of registry data`},
+		// a type alone tests the type column
+		{"    s:\n        Data|startswith: 'DWORD'\n    condition: s\n", `Type =~ "Dword"`},
+		{"    s:\n        Data: ['Binary Data', 'QWORD*']\n    condition: s\n", `Type in~ ("Binary", "Qword")`},
+		// in a filter, a partial text is left out with a warning
+		{"    s:\n        Key: x\n    f:\n        Data|startswith: 'DWORD (0x'\n    condition: s and not f\n", `Key =~ "x"`},
 	}
 	for _, tt := range tests {
 		if got := convertWith(t, registrySteps, tt.detection); !strings.HasPrefix(got, tt.want) {
