@@ -86,3 +86,18 @@ func BenchmarkConvert(b *testing.B) {
 	}
 	bench.Done(len(in))
 }
+
+// TestPipelineWarnings checks that the pipelines' warnings (a part of the
+// rule left out because the target lacks its data) reach the result, next
+// to the query, and that an error of the backend still wins.
+func TestPipelineWarnings(t *testing.T) {
+	src := "title: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n    s:\n        Hashes: ['MD5=0123456789ABCDEF0123456789ABCDEF', 'IMPHASH=00112233445566778899AABBCCDDEEFF']\n    condition: s\n"
+	rs := Run(xdrConfig(1), []Input{{Name: "r.yml", Src: []byte(src)}})
+	if len(rs) != 1 || rs[0].Err != nil || len(rs[0].Queries) != 1 || len(rs[0].Warnings) != 1 ||
+		!strings.Contains(rs[0].Warnings[0].Error(), "r.yml:5:59: Hashes: Defender XDR records no IMPHASH hash") {
+		t.Fatalf("result = %s", describe(&rs[0]))
+	}
+	if _, err := withWarnings(rs[0].Warnings)(nil, fmt.Errorf("backend failed")); err == nil || err.Error() != "backend failed" {
+		t.Errorf("a backend error must win over warnings, got %v", err)
+	}
+}

@@ -3,11 +3,6 @@ package pipeline_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/sigma2kql/sigma2kql/ast"
-	"github.com/sigma2kql/sigma2kql/backends/kql"
-	"github.com/sigma2kql/sigma2kql/parser"
-	"github.com/sigma2kql/sigma2kql/pipeline"
 )
 
 const registrySteps = `query_table: T
@@ -27,26 +22,15 @@ transformations:
       HKLM: ['\\REGISTRY\\MACHINE']
   - type: registry_data
     fields: [Data]
+    type_field: Type
 `
 
 // convertWith converts the detection (YAML, indented by 4) with a pipeline
 // and returns the KQL, or the error text.
 func convertWith(t *testing.T, pipe, detection string) string {
 	t.Helper()
-	p := load(t, pipe)
-	f, err := parser.ParseFile("r.yml", []byte("title: t\nlogsource: {product: windows}\ndetection:\n"+detection))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
-	if err != nil {
-		return err.Error()
-	}
-	out, err := kql.New(nil).Convert(res, "default")
-	if err != nil {
-		return err.Error()
-	}
-	return strings.TrimPrefix(strings.Join(out, "\n"), "T\n| where ")
+	q, _ := convertWarn(t, pipe, detection)
+	return q
 }
 
 // Root keys and CurrentControlSet are respelled as whole segments wherever
@@ -89,7 +73,12 @@ func TestRegistryData(t *testing.T) {
 		{"    s:\n        Data: 'QWORD (0x00000001-0x00000002)'\n    condition: s\n", `Data =~ "4294967298"`},
 		{"    s:\n        Data: 'other'\n    condition: s\n", `Data =~ "other"`},
 		{"    s:\n        Data|startswith: 'DWORD (0x0000'\n    condition: s\n",
-			`r.yml:5:27: Data: the value "DWORD (0x0000*" tests Sysmon's text of a registry number`},
+			`r.yml:5:27: Data: the value "DWORD (0x0000*" tests Sysmon's text of registry data`},
+		// a type alone tests the type column
+		{"    s:\n        Data|startswith: 'DWORD'\n    condition: s\n", `Type =~ "Dword"`},
+		{"    s:\n        Data: ['Binary Data', 'QWORD*']\n    condition: s\n", `Type in~ ("Binary", "Qword")`},
+		// in a filter, a partial text is left out with a warning
+		{"    s:\n        Key: x\n    f:\n        Data|startswith: 'DWORD (0x'\n    condition: s and not f\n", `Key =~ "x"`},
 	}
 	for _, tt := range tests {
 		if got := convertWith(t, registrySteps, tt.detection); !strings.HasPrefix(got, tt.want) {

@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,22 +17,30 @@ import (
 // RegistryValueData == "1"), and "(Empty)", Sysmon's text for an empty
 // string, as the empty string. Sysmon's Details is the whole datum, so a
 // value that contains or ends with such a text ("*DWORD (0x00000001)*") is
-// that datum exactly. A value that tests part of a number's text
-// (wildcards among the hex digits, a bare "DWORD" prefix) has no faithful
-// decimal form: the rule is rejected with the reason.
+// that datum exactly.
 //
-// With KeepOriginal the value is tested in both forms (an OR), for tables
-// that gather rows of several sources, some with Sysmon's text and some
-// with Defender's (the ASIM parsers).
+// Sysmon's texts that say only the type of the data ("DWORD" or "QWORD"
+// followed by a wildcard, "Binary Data" for binary data, which Sysmon does
+// not log) become a test of TypeField, when the pipeline names one and the
+// item has no other value: Details|startswith: 'DWORD' is
+// RegistryValueType =~ "Dword". Any other value that tests part of such a
+// text (wildcards among the hex digits, a type among other values) has no
+// faithful form: it is marked as data the target lacks (unavailable.go),
+// so that the rule is rejected, or the part left out with a warning.
+//
+// With KeepOriginal a rewritten value is tested in both forms (an OR), for
+// tables that gather rows of several sources, some with Sysmon's text and
+// some with Defender's (the ASIM parsers).
 type RegistryData struct {
 	StepCommon   `yaml:"-"`
 	Fields       []string `yaml:"fields"`
+	TypeField    string   `yaml:"type_field"`
 	KeepOriginal bool     `yaml:"keep_original"`
 }
 
 func init() {
-	register(stepType{Name: "registry_data", Help: "rewrite Sysmon's registry data text (DWORD (0x...), QWORD (0x...-0x...), (Empty)) as Defender records it",
-		Required: []string{"fields"}, Optional: []string{"keep_original"}, New: func() Step { return new(RegistryData) }})
+	register(stepType{Name: "registry_data", Help: "rewrite Sysmon's registry data text (DWORD (0x...), QWORD (0x...-0x...), (Empty), a type alone) as Defender records it",
+		Required: []string{"fields"}, Optional: []string{"type_field", "keep_original"}, New: func() Step { return new(RegistryData) }})
 }
 
 var (
@@ -39,35 +49,84 @@ var (
 )
 
 func (s *RegistryData) apply(x *run) {
-	x.eachValue(&s.StepCommon, s.Fields, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
+	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
+		if fm.Field == "" || !slices.Contains(s.Fields, fm.Field) {
+			return fm
+		}
+		if types := s.typesOnly(fm); types != nil {
+			fm.Field, fm.Values = s.TypeField, types
+			s.mark(x)
+			return fm
+		}
+		var out []ast.Value
+		changed := false
+		for _, v := range fm.Values {
+			n := s.value(x, fm, v)
+			changed = changed || n != v
+			if n != v && s.KeepOriginal {
+				out = append(out, v)
+			}
+			out = append(out, n)
+		}
+		if changed {
+			fm.Values = out
+			s.mark(x)
+		}
+		return fm
+	})
+}
+
+// value returns v as Defender records it, or v itself (perhaps marked
+// unavailable).
+func (s *RegistryData) value(x *run, fm *ast.FieldMatch, v ast.Value) ast.Value {
+	str, ok := v.(*ast.String)
+	if !ok || x.res.hasExpression(str) {
+		return v
+	}
+	text, whole := trimStars(str)
+	repl, ok := "", whole && text == "(Empty)"
+	if n, isNum := sysmonNumber(text); isNum && whole {
+		repl, ok = n, true
+	}
+	if ok {
+		c := ast.NewString(str.ValuePos, repl)
+		c.Cased = str.Cased
+		return c
+	}
+	up := strings.ToUpper(strings.TrimSpace(str.Plain()))
+	if strings.HasPrefix(up, "DWORD") || strings.HasPrefix(up, "QWORD") || up == "BINARY DATA" {
+		x.res.markUnavailable(v, fmt.Sprintf("the value %q tests Sysmon's text of registry data, which Defender records as a number without its type (only whole values like \"DWORD (0x00000001)\", or a type alone, have a counterpart)", str.Source()))
+	}
+	return v
+}
+
+// sysmonTypes maps Sysmon's texts of a type alone to Defender's
+// RegistryValueType values.
+var sysmonTypes = map[string]string{"DWORD": "Dword", "QWORD": "Qword", "BINARY DATA": "Binary"}
+
+// typesOnly returns the TypeField values that fm's values stand for when
+// each is a type alone ("DWORD*", "Binary Data"), else nil.
+func (s *RegistryData) typesOnly(fm *ast.FieldMatch) []ast.Value {
+	if s.TypeField == "" || len(fm.Values) == 0 {
+		return nil
+	}
+	var out []ast.Value
+	for _, v := range fm.Values {
 		str, ok := v.(*ast.String)
 		if !ok {
 			return nil
 		}
-		text, whole := trimStars(str)
-		if whole && text == "(Empty)" {
-			return s.replacement(str, "")
+		typ, known := sysmonTypes[strings.ToUpper(strings.TrimSpace(str.Plain()))]
+		// Binary Data is Sysmon's whole text; DWORD and QWORD start one.
+		prefix := len(str.Parts) == 2 && str.StartsWith(ast.Literal) && str.EndsWith(ast.WildcardMulti)
+		if !known || typ == "Binary" && !str.IsPlain() || typ != "Binary" && !prefix {
+			return nil
 		}
-		if n, ok := sysmonNumber(text); ok && whole {
-			return s.replacement(str, n)
-		}
-		up := strings.ToUpper(str.Plain())
-		if strings.HasPrefix(strings.TrimSpace(up), "DWORD") || strings.HasPrefix(strings.TrimSpace(up), "QWORD") {
-			x.errs.Addf(str.ValuePos, "%s: the value %q tests Sysmon's text of a registry number, which Defender records as a decimal number without its type; only whole values like \"DWORD (0x00000001)\" can be rewritten (test RegistryValueType for the type)", fm.Field, str.Source())
-		}
-		return nil
-	})
-}
-
-// replacement returns the values that stand for str, whose datum is text
-// in Defender's form: that text, after str itself with KeepOriginal.
-func (s *RegistryData) replacement(str *ast.String, text string) []ast.Value {
-	c := ast.NewString(str.ValuePos, text)
-	c.Cased = str.Cased
-	if s.KeepOriginal {
-		return []ast.Value{str, c}
+		c := ast.NewString(str.ValuePos, typ)
+		c.Cased = str.Cased
+		out = append(out, c)
 	}
-	return []ast.Value{c}
+	return out
 }
 
 // trimStars returns the literal text of s without leading and trailing
