@@ -28,9 +28,10 @@ import (
 // faithful form: it is marked as data the target lacks (unavailable.go),
 // so that the rule is rejected, or the part left out with a warning.
 //
-// With KeepOriginal a rewritten value is tested in both forms (an OR), for
-// tables that gather rows of several sources, some with Sysmon's text and
-// some with Defender's (the ASIM parsers).
+// With KeepOriginal, for tables that gather rows of several sources, some
+// with Sysmon's text and some with Defender's (the ASIM parsers), a
+// rewritten value is tested in both forms (an OR) and a partial text is
+// kept for the rows that hold Sysmon's text.
 type RegistryData struct {
 	StepCommon   `yaml:"-"`
 	Fields       []string `yaml:"fields"`
@@ -94,6 +95,10 @@ func (s *RegistryData) value(x *run, fm *ast.FieldMatch, v ast.Value) ast.Value 
 		return c
 	}
 	up := strings.ToUpper(strings.TrimSpace(str.Plain()))
+	if s.KeepOriginal {
+		// The rows of Sysmon's events hold the text as the rule writes it.
+		return v
+	}
 	if strings.HasPrefix(up, "DWORD") || strings.HasPrefix(up, "QWORD") || up == "BINARY DATA" {
 		x.res.markUnavailable(v, fmt.Sprintf("the value %q tests Sysmon's text of registry data, which Defender records as a number without its type (only whole values like \"DWORD (0x00000001)\", or a type alone, have a counterpart)", str.Source()))
 	}
