@@ -174,11 +174,10 @@ func TestReadmeCommandPrintsNoError(t *testing.T) {
 	stdout, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "rules/"}, filepath.Join("..", ".."))
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 	last := lines[len(lines)-1]
-	ok := code == 0 && stdout != "" && strings.Contains(last, " converted, 0 failed, ")
-	for _, l := range lines[:len(lines)-1] {
-		ok = ok && strings.Contains(l, ": warning: ")
-	}
+	// The bundled rules convert cleanly: no error and no warning, only the
+	// summary line (rules with warnings are test data).
+	ok := code == 0 && stdout != "" && len(lines) == 1 && strings.Contains(last, " converted, 0 failed, ")
 	if !ok {
-		t.Errorf("exit %d; standard error must be warnings and the summary line:\n%s", code, stderr)
+		t.Errorf("exit %d; standard error must be the summary line alone:\n%s", code, stderr)
 	}
 }
