@@ -231,7 +231,12 @@ async function checkKQL(page, withKusto) {
   check(marked.length > 0 && marked.some((m) => /^1 KQL KS\d+: .*NoSuchTable_CL/.test(m)), 'an unknown table is marked on the query with Kusto\'s diagnostic', marked.join('\n') + '\n' + await status());
   // The same in a deployable format: marked where the query sits in the file.
   await choose(page, { format: 'sentinel_rule' });
-  await page.waitForFunction(() => /problem/.test(document.getElementById('kql-status').textContent), null, { timeout: 10000 }).catch(() => {});
+  // The status already says "problem" from the default format: wait for
+  // the YAML's own marks, at the line of the query's table.
+  await page.waitForFunction(() => {
+    const line = document.getElementById('output').value.split('\n').findIndex((l) => /^ +NoSuchTable_CL$/.test(l)) + 1;
+    return line > 0 && Array.from(document.querySelectorAll('#output-editor .gutter .mark-error')).some((g) => g.dataset.line === String(line));
+  }, null, { timeout: 15000 }).catch(() => {});
   const inYAML = await page.$$eval('#output-editor .gutter .mark-error', (gs) => gs.map((g) => g.dataset.line + ' ' + g.title));
   const yamlLine = (await page.inputValue('#output')).split('\n').findIndex((l) => /^ +NoSuchTable_CL$/.test(l)) + 1;
   check(yamlLine > 0 && inYAML.some((m) => m.startsWith(yamlLine + ' KQL KS')), `in Sentinel YAML the unknown table is marked at its line (${yamlLine})`, inYAML.join('\n'));
