@@ -172,6 +172,39 @@ func (s *String) HasPlaceholders() bool {
 	return false
 }
 
+// ExpandPlaceholders returns s with each placeholder replaced by each of
+// its values (a value is Sigma text: its wildcards are wildcards), one
+// string per combination, in order. values gives a placeholder's values;
+// when it has none, ExpandPlaceholders returns nil and that placeholder's
+// name.
+func (s *String) ExpandPlaceholders(values func(name string) ([]string, bool)) ([]*String, string) {
+	alts := []*String{{ValuePos: s.ValuePos, Cased: s.Cased, Bytes: s.Bytes}}
+	for _, p := range s.Parts {
+		if p.Kind != Placeholder {
+			for _, a := range alts {
+				a.Append(p)
+			}
+			continue
+		}
+		vals, ok := values(p.Text)
+		if !ok {
+			return nil, p.Text
+		}
+		next := make([]*String, 0, len(alts)*len(vals))
+		for _, a := range alts {
+			for _, v := range vals {
+				c := a.Copy()
+				for _, q := range ParseString(s.ValuePos, v).Parts {
+					c.Append(q)
+				}
+				next = append(next, c)
+			}
+		}
+		alts = next
+	}
+	return alts, ""
+}
+
 // Plain returns the literal text of s, leaving out wildcards.
 func (s *String) Plain() string {
 	if len(s.Parts) == 1 && s.Parts[0].Kind == Literal {

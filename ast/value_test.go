@@ -2,6 +2,7 @@ package ast
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -163,4 +164,19 @@ func FuzzParseString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkParseString)
+}
+
+func TestExpandPlaceholders(t *testing.T) {
+	s := ParseString(Pos{}, "a")
+	s.Append(Part{Kind: Placeholder, Text: "x"})
+	s.Append(Part{Kind: Literal, Text: "-"})
+	s.Append(Part{Kind: Placeholder, Text: "y"})
+	vals := map[string][]string{"x": {"1", "2*"}, "y": {"z"}}
+	got, missing := s.ExpandPlaceholders(func(n string) ([]string, bool) { v, ok := vals[n]; return v, ok })
+	if missing != "" || len(got) != 2 || got[0].Source() != "a1-z" || got[1].Source() != "a2*-z" || !slices.ContainsFunc(got[1].Parts, func(p Part) bool { return p.Kind == WildcardMulti }) {
+		t.Fatalf("got %v, missing %q", got, missing)
+	}
+	if got, missing := s.ExpandPlaceholders(func(string) ([]string, bool) { return nil, false }); got != nil || missing != "x" {
+		t.Errorf("without values: %v, %q", got, missing)
+	}
 }

@@ -143,29 +143,12 @@ func (e *evaluator) expand(s *ast.String) ([]*ast.String, error) {
 	if !s.HasPlaceholders() {
 		return []*ast.String{s}, nil
 	}
-	alts := []*ast.String{{ValuePos: s.ValuePos, Cased: s.Cased, Bytes: s.Bytes}}
-	for _, p := range s.Parts {
-		if p.Kind != ast.Placeholder {
-			for _, a := range alts {
-				a.Append(p)
-			}
-			continue
-		}
-		vals, ok := e.opts.Placeholders[p.Text]
-		if !ok {
-			return nil, ast.Errorf(s.ValuePos, "placeholder %%%s%% has no values: give them to the evaluator, or remove the expand modifier", p.Text)
-		}
-		next := make([]*ast.String, 0, len(alts)*len(vals))
-		for _, a := range alts {
-			for _, v := range vals {
-				c := a.Copy()
-				for _, q := range ast.ParseString(s.ValuePos, v).Parts {
-					c.Append(q)
-				}
-				next = append(next, c)
-			}
-		}
-		alts = next
+	alts, missing := s.ExpandPlaceholders(func(name string) ([]string, bool) {
+		vals, ok := e.opts.Placeholders[name]
+		return vals, ok
+	})
+	if alts == nil {
+		return nil, ast.Errorf(s.ValuePos, "placeholder %%%s%% has no values: give them to the evaluator, or remove the expand modifier", missing)
 	}
 	return alts, nil
 }

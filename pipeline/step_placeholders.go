@@ -93,29 +93,9 @@ func (s *Placeholders) resolve(x *run, str *ast.String) ([]ast.Value, bool) {
 // resolveValues replaces each placeholder of str by its values: one string
 // for each combination.
 func resolveValues(x *run, str *ast.String) ([]ast.Value, bool) {
-	results := []*ast.String{{ValuePos: str.ValuePos, Cased: str.Cased}}
-	for _, part := range str.Parts {
-		if part.Kind != ast.Placeholder {
-			for _, r := range results {
-				r.Append(part)
-			}
-			continue
-		}
-		vals, ok := x.lookup(part.Text)
-		if !ok {
-			return nil, false
-		}
-		var next []*ast.String
-		for _, r := range results {
-			for _, v := range vals {
-				c := r.Copy()
-				for _, vp := range ast.ParseString(str.ValuePos, v).Parts {
-					c.Append(vp)
-				}
-				next = append(next, c)
-			}
-		}
-		results = next
+	results, _ := str.ExpandPlaceholders(x.lookup)
+	if results == nil {
+		return nil, false
 	}
 	out := make([]ast.Value, len(results))
 	for i, r := range results {

@@ -178,9 +178,20 @@ func writeReport(o *convertOptions, targetName string, results, skipped []engine
 		rep.Skipped = append(rep.Skipped, skippedFile{Source: filepath.ToSlash(r.File), Reason: r.Skipped})
 	}
 	rep.Summary.FilesSkipped = len(skipped)
+	return writeReportFile(o.Report, o.ReportFormat, rep)
+}
+
+// A junitReport is a report that can also be written as JUnit XML.
+type junitReport interface {
+	junit() ([]byte, error)
+}
+
+// writeReportFile writes rep to name, atomically, as JSON or, with format
+// "junit", as JUnit XML.
+func writeReportFile(name, format string, rep junitReport) error {
 	var data []byte
 	var err error
-	if o.ReportFormat == "junit" {
+	if format == "junit" {
 		data, err = rep.junit()
 	} else {
 		data, err = json.MarshalIndent(rep, "", "  ")
@@ -189,7 +200,7 @@ func writeReport(o *convertOptions, targetName string, results, skipped []engine
 	if err != nil {
 		return err
 	}
-	_, err = writeFileAtomic(o.Report, data)
+	_, err = writeFileAtomic(name, data)
 	return err
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"path/filepath"
@@ -87,19 +86,7 @@ func reportTests(o *testOptions, tests []*ruleTest) error {
 }
 
 func (rep *testReport) write(name, format string) error {
-	var data []byte
-	var err error
-	if format == "junit" {
-		data, err = rep.junit()
-	} else {
-		data, err = json.MarshalIndent(rep, "", "  ")
-		data = append(data, '\n')
-	}
-	if err != nil {
-		return err
-	}
-	_, err = writeFileAtomic(name, data)
-	return err
+	return writeReportFile(name, format, rep)
 }
 
 // junit writes the tests with the JUnit types of convert's report: one
