@@ -62,16 +62,23 @@ transformations:
 
 func applyComputed(t *testing.T, detection string) (*pipeline.Result, error) {
 	t.Helper()
-	p, err := pipeline.Load("computed.yml", []byte(computedPipeline), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    sel:\n" + detection + "    condition: sel\n"
-	f, err := parser.ParseFile("r.yml", []byte(src))
+	res, _, err := applyText(t, computedPipeline, src)
+	return res, err
+}
+
+// applyText applies the pipeline of YAML text pipe to the rule of YAML text
+// rule; a pipeline or rule that does not parse fails the test.
+func applyText(t *testing.T, pipe, rule string) (*pipeline.Result, *ast.Rule, error) {
+	t.Helper()
+	p := load(t, pipe)
+	f, err := parser.ParseFile("r.yml", []byte(rule))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+	r := f.Docs[0].(*ast.Rule)
+	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, r, pipeline.Options{})
+	return res, r, err
 }
 
 // computed_column declares the columns of the result, and validate_fields
@@ -112,16 +119,8 @@ func TestComputedColumnErrors(t *testing.T) {
 // prefix_fields renames the field a field reference names, as map_fields
 // does, so that both sides of the comparison are read from the same place.
 func TestPrefixFieldsRenamesReferences(t *testing.T) {
-	p, err := pipeline.Load("p.yml", []byte("transformations:\n  - type: prefix_fields\n    value: EventData.\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    sel:\n        TargetFilename|fieldref: Image\n    condition: sel\n"
-	f, err := parser.ParseFile("r.yml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+	res, _, err := applyText(t, "transformations:\n  - type: prefix_fields\n    value: EventData.\n", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,15 +133,12 @@ func TestPrefixFieldsRenamesReferences(t *testing.T) {
 // logsource_condition adds the test of the rule's category, else of its
 // service, and nothing for other rules.
 func TestLogsourceCondition(t *testing.T) {
-	p, err := pipeline.Load("p.yml", []byte(`transformations:
+	pipe := `transformations:
   - type: logsource_condition
     field: Channel
     categories: {process_creation: Sysmon}
     services: {security: Security, powershell: [PS, PSCore]}
-`), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+`
 	for logsource, want := range map[string]string{
 		"category: process_creation\n    service: security": "Channel=[Sysmon]",
 		"service: powershell":                               "Channel=[PS PSCore]",
@@ -150,11 +146,7 @@ func TestLogsourceCondition(t *testing.T) {
 		"category: image_load":                              "",
 	} {
 		src := "title: t\nlogsource:\n    product: windows\n    " + logsource + "\ndetection:\n    sel:\n        a: b\n    condition: sel\n"
-		f, err := parser.ParseFile("r.yml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pipeline.Apply([]*pipeline.Pipeline{p}, f.Docs[0].(*ast.Rule), pipeline.Options{})
+		res, _, err := applyText(t, pipe, src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,17 +169,8 @@ func TestLogsourceCondition(t *testing.T) {
 // keywords_field turns keywords into contains tests of one field; values
 // with fields and the rule's own values are left as they are.
 func TestKeywordsField(t *testing.T) {
-	p, err := pipeline.Load("p.yml", []byte("transformations:\n  - type: keywords_field\n    field: Text\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := "title: t\nlogsource:\n    product: windows\ndetection:\n    keywords:\n        - mimikatz\n        - 'sekurlsa::*'\n        - 42\n    sel:\n        a: b\n    condition: keywords and sel\n"
-	f, err := parser.ParseFile("r.yml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rule := f.Docs[0].(*ast.Rule)
-	res, err := pipeline.Apply([]*pipeline.Pipeline{p}, rule, pipeline.Options{})
+	res, rule, err := applyText(t, "transformations:\n  - type: keywords_field\n    field: Text\n", src)
 	if err != nil {
 		t.Fatal(err)
 	}
