@@ -28,8 +28,9 @@ import (
 type Defender struct{}
 
 const (
-	sysmon   = "Microsoft-Windows-Sysmon/Operational"
-	security = "Security"
+	sysmon        = "Microsoft-Windows-Sysmon/Operational"
+	security      = "Security"
+	taskScheduler = "Microsoft-Windows-TaskScheduler/Operational"
 )
 
 type eventKey struct {
@@ -39,27 +40,31 @@ type eventKey struct {
 
 // defenderEvents maps each modelled event to its rows.
 var defenderEvents = map[eventKey]func(ev WindowsEvent) []Row{
-	{sysmon, 1}:      sysmonProcess,
-	{sysmon, 3}:      sysmonNetwork,
-	{sysmon, 6}:      sysmonDriver,
-	{sysmon, 7}:      sysmonImageLoad,
-	{sysmon, 8}:      sysmonRemoteThread,
-	{sysmon, 10}:     sysmonProcessAccess,
-	{sysmon, 11}:     func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileCreated") },
-	{sysmon, 12}:     sysmonRegistry,
-	{sysmon, 13}:     sysmonRegistry,
-	{sysmon, 17}:     func(ev WindowsEvent) []Row { return sysmonPipe(ev, "File created") },
-	{sysmon, 18}:     func(ev WindowsEvent) []Row { return sysmonPipe(ev, "File opened") },
-	{sysmon, 22}:     sysmonDNS,
-	{sysmon, 23}:     func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileDeleted") },
-	{sysmon, 26}:     func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileDeleted") },
-	{security, 4688}: securityProcess,
-	{security, 4624}: func(ev WindowsEvent) []Row { return securityLogon(ev, "LogonSuccess") },
-	{security, 4625}: func(ev WindowsEvent) []Row { return securityLogon(ev, "LogonFailed") },
-	{security, 4698}: func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskCreated") },
-	{security, 4699}: func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskDeleted") },
-	{security, 4700}: func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskEnabled") },
-	{security, 4701}: func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskDisabled") },
+	{sysmon, 1}:          sysmonProcess,
+	{sysmon, 3}:          sysmonNetwork,
+	{sysmon, 6}:          sysmonDriver,
+	{sysmon, 7}:          sysmonImageLoad,
+	{sysmon, 8}:          sysmonRemoteThread,
+	{sysmon, 10}:         sysmonProcessAccess,
+	{sysmon, 11}:         func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileCreated") },
+	{sysmon, 12}:         sysmonRegistry,
+	{sysmon, 13}:         sysmonRegistry,
+	{sysmon, 17}:         func(ev WindowsEvent) []Row { return sysmonPipe(ev, "File created") },
+	{sysmon, 18}:         func(ev WindowsEvent) []Row { return sysmonPipe(ev, "File opened") },
+	{sysmon, 22}:         sysmonDNS,
+	{sysmon, 23}:         func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileDeleted") },
+	{sysmon, 26}:         func(ev WindowsEvent) []Row { return sysmonFile(ev, "FileDeleted") },
+	{security, 4688}:     securityProcess,
+	{security, 4624}:     func(ev WindowsEvent) []Row { return securityLogon(ev, "LogonSuccess") },
+	{security, 4625}:     func(ev WindowsEvent) []Row { return securityLogon(ev, "LogonFailed") },
+	{security, 4698}:     func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskCreated") },
+	{security, 4699}:     func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskDeleted") },
+	{security, 4700}:     func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskEnabled") },
+	{security, 4701}:     func(ev WindowsEvent) []Row { return securityTask(ev, "ScheduledTaskDisabled") },
+	{taskScheduler, 106}: func(ev WindowsEvent) []Row { return schedulerTask(ev, "ScheduledTaskCreated") },
+	{taskScheduler, 140}: func(ev WindowsEvent) []Row { return schedulerTask(ev, "ScheduledTaskUpdated") },
+	{taskScheduler, 141}: func(ev WindowsEvent) []Row { return schedulerTask(ev, "ScheduledTaskDeleted") },
+	{taskScheduler, 142}: func(ev WindowsEvent) []Row { return schedulerTask(ev, "ScheduledTaskDisabled") },
 }
 
 // notRecorded says why Defender has no row for events it is known not to
@@ -267,6 +272,21 @@ func securityTask(ev WindowsEvent, action string) []Row {
 	v := map[string]any{"ActionType": action}
 	v["AdditionalFields"] = jsonText(map[string]any{"TaskName": ev.Field("TaskName")})
 	v["InitiatingProcessAccountName"], v["InitiatingProcessAccountDomain"] = ev.Field("SubjectUserName"), ev.Field("SubjectDomainName")
+	return []Row{{Table: "DeviceEvents", Values: v}}
+}
+
+// schedulerTask: Task Scheduler 106/140/141/142 (a task registered,
+// updated, deleted, disabled) → DeviceEvents ScheduledTaskCreated/Updated/
+// Deleted/Disabled [events], the same rows as securityTask's: the task name
+// in AdditionalFields, and UserName, the account that acted (DOMAIN\user),
+// as the initiating process's account. The log writes some accounts
+// without a domain (event 142 has "System" for the local system account,
+// where Defender would have "nt authority"/"system"): the model keeps the
+// log's text, so such a row has an empty domain.
+func schedulerTask(ev WindowsEvent, action string) []Row {
+	v := map[string]any{"ActionType": action}
+	v["AdditionalFields"] = jsonText(map[string]any{"TaskName": ev.Field("TaskName")})
+	account(v, "InitiatingProcessAccountDomain", "InitiatingProcessAccountName", ev.Field("UserName"))
 	return []Row{{Table: "DeviceEvents", Values: v}}
 }
 
