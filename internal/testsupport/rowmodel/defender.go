@@ -279,14 +279,18 @@ func securityTask(ev WindowsEvent, action string) []Row {
 // updated, deleted, disabled) → DeviceEvents ScheduledTaskCreated/Updated/
 // Deleted/Disabled [events], the same rows as securityTask's: the task name
 // in AdditionalFields, and UserName, the account that acted (DOMAIN\user),
-// as the initiating process's account. The log writes some accounts
-// without a domain (event 142 has "System" for the local system account,
-// where Defender would have "nt authority"/"system"): the model keeps the
-// log's text, so such a row has an empty domain.
+// as the initiating process's account. The log writes the local system
+// account as a bare "System" (event 142); Defender writes that account as
+// domain "nt authority", name "system" (the form published hunting queries
+// test, e.g. InitiatingProcessAccountName =~ "system": community evidence).
 func schedulerTask(ev WindowsEvent, action string) []Row {
 	v := map[string]any{"ActionType": action}
 	v["AdditionalFields"] = jsonText(map[string]any{"TaskName": ev.Field("TaskName")})
-	account(v, "InitiatingProcessAccountDomain", "InitiatingProcessAccountName", ev.Field("UserName"))
+	user := ev.Field("UserName")
+	if strings.EqualFold(user, "System") {
+		user = `nt authority\system`
+	}
+	account(v, "InitiatingProcessAccountDomain", "InitiatingProcessAccountName", user)
 	return []Row{{Table: "DeviceEvents", Values: v}}
 }
 
