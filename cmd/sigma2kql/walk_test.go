@@ -180,4 +180,11 @@ func TestReadmeCommandPrintsNoError(t *testing.T) {
 	if !ok {
 		t.Errorf("exit %d; standard error must be the summary line alone:\n%s", code, stderr)
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "\n"+last+"\n") {
+		t.Errorf("README.md does not quote the summary line of its first command; it prints:\n%s", last)
+	}
 }
