@@ -7,14 +7,19 @@ import (
 )
 
 // BasenameValue keeps only the file name of the path values of Fields.
+// With Unavailable, a value whose file name part holds no text (a folder:
+// '*\Temp\*', 'C:\Windows\*') tests what the target does not record: it is
+// marked as data the target lacks (unavailable.go), with that message
+// ({value} is the value), instead of becoming a test of any file name.
 type BasenameValue struct {
-	StepCommon `yaml:"-"`
-	Fields     []string `yaml:"fields"`
+	StepCommon  `yaml:"-"`
+	Fields      []string `yaml:"fields"`
+	Unavailable string   `yaml:"unavailable"`
 }
 
 func init() {
 	register(stepType{Name: "basename_value", Help: "keep only the file name of path values",
-		Required: []string{"fields"}, New: func() Step { return new(BasenameValue) }})
+		Required: []string{"fields"}, Optional: []string{"unavailable"}, New: func() Step { return new(BasenameValue) }})
 }
 
 func (s *BasenameValue) apply(x *run) {
@@ -23,12 +28,14 @@ func (s *BasenameValue) apply(x *run) {
 		if !ok {
 			return nil
 		}
-		if i := strings.LastIndexByte(text, '\\'); i >= 0 {
+		if i := strings.LastIndexAny(text, `\/`); i >= 0 {
 			text = text[i+1:]
 		}
-		if i := strings.LastIndexByte(text, '/'); i >= 0 {
-			text = text[i+1:]
+		name := ast.ParseString(v.Pos(), text)
+		if s.Unavailable != "" && name.Plain() == "" {
+			src, _ := ast.ValueText(v)
+			x.res.markUnavailable(name, strings.ReplaceAll(expand(s.Unavailable, x), "{value}", src))
 		}
-		return []ast.Value{ast.ParseString(v.Pos(), text)}
+		return []ast.Value{name}
 	})
 }

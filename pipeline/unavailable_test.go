@@ -88,3 +88,23 @@ func convertWarn(t *testing.T, pipe, detection string) (query, warnings string) 
 	}
 	return strings.TrimPrefix(strings.Join(out, "\n"), "T\n| where "), strings.Join(ws, "\n")
 }
+
+// basename_value with unavailable: a path value whose file name part is
+// empty tests the folder, which a file-name column cannot test.
+func TestBasenameFolderUnavailable(t *testing.T) {
+	pipe := "query_table: T\ntransformations:\n  - type: basename_value\n    fields: [ParentImage]\n    unavailable: \"no folder of {value}\"\n"
+	tests := []struct{ detection, want, warning string }{
+		{"    s:\n        ParentImage|endswith: ['\\a.exe', '\\Temp\\']\n    condition: s\n",
+			`ParentImage =~ "a.exe"`, `r.yml:5:43: warning: ParentImage: no folder of *\Temp\; left out of an OR of the rule: the query is narrower than the rule`},
+		{"    s:\n        ParentImage|startswith: 'C:\\Users\\'\n    condition: s\n",
+			`r.yml:5:34: ParentImage: no folder of C:\Users\*; the rule requires this value`, ""},
+		{"    s:\n        ParentImage|contains: '\\apache'\n    condition: s\n",
+			`ParentImage startswith "apache"`, ""},
+	}
+	for _, tt := range tests {
+		got, warning := convertWarn(t, pipe, tt.detection)
+		if !strings.HasPrefix(got, tt.want) || warning != tt.warning {
+			t.Errorf("%s\ngot  %s\n     %s\nwant %s\n     %s", tt.detection, got, warning, tt.want, tt.warning)
+		}
+	}
+}
