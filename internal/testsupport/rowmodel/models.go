@@ -25,6 +25,8 @@ var models = map[string]Model{
 	"sentinel_windowsevent":  WindowsEventTable{},
 	"sentinel_event":         EventTable{},
 	"sentinel_securityevent": SecurityEventTable{},
+	"sentinel_asim":          ASIM{},
+	"azure_monitor":          AzureMonitor{},
 }
 
 // ForPipeline returns the row model of a pipeline.

@@ -29,9 +29,15 @@ func (SecurityEventTable) Rows(ev WindowsEvent) ([]Row, string) {
 		return nil, "SecurityEvent records the Security log only"
 	}
 	fields, _ := eventData(ev)
+	return []Row{securityEventRow(ev, ev.EventID, ev.Provider, fields)}, ""
+}
+
+// securityEventRow is the SecurityEvent row of a Security event with
+// these fields, on the computer and at the time of ev.
+func securityEventRow(ev WindowsEvent, id int, provider string, fields map[string]string) Row {
 	cols := securityColumns()
-	v := map[string]any{"Channel": ev.Channel, "EventID": int64(ev.EventID), "Computer": ev.Computer,
-		"EventSourceName": ev.Provider, "EventData": securityEventXML(fields)}
+	v := map[string]any{"Channel": security, "EventID": int64(id), "Computer": ev.Computer,
+		"EventSourceName": provider, "EventData": securityEventXML(fields)}
 	for name, value := range fields {
 		switch typ, ok := cols[name]; {
 		case !ok || name == "EventData":
@@ -46,7 +52,7 @@ func (SecurityEventTable) Rows(ev WindowsEvent) ([]Row, string) {
 	if !ev.Time.IsZero() {
 		v["TimeGenerated"] = ev.Time
 	}
-	return []Row{{Table: "SecurityEvent", Values: v}}, ""
+	return Row{Table: "SecurityEvent", Values: v}
 }
 
 // securityEventXML writes the event's data as SecurityEvent keeps it.
