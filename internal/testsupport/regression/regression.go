@@ -175,8 +175,9 @@ func schemaName(pipeline string) string {
 	return pipeline + ".json"
 }
 
-// LoadSchema reads kqlcheck's schema of a pipeline, with the tables of
-// the project's own schema for it (kqlcheck.OwnSchemaFile) added.
+// LoadSchema reads kqlcheck's schema of a pipeline, with the tables and
+// columns of the project's own schema for it (kqlcheck.OwnSchemaFile)
+// added.
 func LoadSchema(shared, pipelineName string) (kqleval.Schema, error) {
 	schema, err := kqleval.LoadSchema(filepath.Join(shared, "kqlcheck", "schema", schemaName(pipelineName)))
 	if err != nil {
@@ -187,8 +188,14 @@ func LoadSchema(shared, pipelineName string) (kqleval.Schema, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Columns add up, as kqlcheck reads several schema files.
 		for t, cols := range extra {
-			schema[t] = cols
+			if schema[t] == nil {
+				schema[t] = map[string]string{}
+			}
+			for c, typ := range cols {
+				schema[t][c] = typ
+			}
 		}
 	}
 	return schema, nil

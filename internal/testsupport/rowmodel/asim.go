@@ -32,9 +32,8 @@ import (
 // parser, and the comment says so. Sysmon events are modelled as the
 // WindowsEvent branch of the parsers reads them (values as Windows logs
 // them); the Event branch reads the same values out of the XML text.
-// Columns and types are those of ../shared/kqlcheck/schema/sentinel_asim.json:
-// a value the parser writes to a column that schema lacks is left out, and
-// the comment says so.
+// Columns and types are those of ../shared/kqlcheck/schema/sentinel_asim.json
+// with the project's additions (internal/testsupport/kqlcheck/schema).
 type ASIM struct{}
 
 // asimEvents maps each modelled event to its row.
@@ -106,10 +105,11 @@ func set(v map[string]any, col string, val any) {
 // [process-schema]). Hashes are split into TargetProcessMD5/SHA1/SHA256/
 // IMPHASH as Sysmon writes them, Hash is the first of SHA256, SHA1,
 // IMPHASH, MD5. LogonId stays Sysmon's text (0x...). OriginalFileName goes
-// to TargetProcessFilename [sysmon-process], a column the kqlcheck schema
-// does not have (the schema article's column is
-// TargetProcessFileOriginalName, which the parser leaves empty): the model
-// cannot hold it.
+// to TargetProcessFilename [sysmon-process], which the schema article
+// documents as the file name part of TargetProcessName [process-schema];
+// TargetProcessFileOriginalName, the article's column for the original
+// name, stays empty. (TargetProcessFilename is not in kqlcheck's schema:
+// the project's schema adds it, internal/testsupport/kqlcheck/schema.)
 func asimSysmonProcess(ev WindowsEvent) Row {
 	v := map[string]any{
 		"EventType": "ProcessCreated", "EventProduct": "Sysmon", "EventSchema": "ProcessEvent", "EventSchemaVersion": "0.1.0",
@@ -124,6 +124,7 @@ func asimSysmonProcess(ev WindowsEvent) Row {
 		"TargetProcessFileDescription":  ev.Field("Description"),
 		"TargetProcessFileVersion":      ev.Field("FileVersion"),
 		"TargetProcessFileProduct":      ev.Field("Product"),
+		"TargetProcessFilename":         ev.Field("OriginalFileName"),
 		"TargetUsername":                ev.Field("User"),
 		"TargetUserSessionId":           ev.Field("LogonId"),
 		"ActingProcessName":             ev.Field("ParentImage"),
