@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqlcheck"
 	"github.com/sigma2kql/sigma2kql/internal/testsupport/kqleval"
 	"github.com/sigma2kql/sigma2kql/match"
 )
@@ -32,15 +33,19 @@ func only(v map[string]any, want map[string]any) map[string]any {
 	return out
 }
 
+// A rowCase is an event and the values wanted in the one row a model
+// gives for it.
+type rowCase struct {
+	name    string
+	channel string
+	id      int
+	data    string
+	table   string
+	want    map[string]any
+}
+
 func TestDefenderRows(t *testing.T) {
-	cases := []struct {
-		name    string
-		channel string
-		id      int
-		data    string
-		table   string
-		want    map[string]any
-	}{
+	cases := []rowCase{
 		{"process", sysmon, 1, `{"Image": "C:\\Windows\\System32\\curl.exe", "CommandLine": "curl x", "User": "DOM\\bob", "ProcessId": 6400, "LogonId": "0x3144c",
 			"Hashes": "MD5=DBB2,SHA256=8955,IMPHASH=2134", "ParentImage": "C:\\Windows\\System32\\cmd.exe", "ParentCommandLine": "cmd", "ParentUser": "DOM\\bob", "OriginalFileName": "curl.exe"}`,
 			"DeviceProcessEvents", map[string]any{"FolderPath": `C:\Windows\System32\curl.exe`, "FileName": "curl.exe", "ProcessCommandLine": "curl x",
@@ -82,11 +87,17 @@ func TestDefenderRows(t *testing.T) {
 		{"task deleted", security, 4699, `{"TaskName": "\\Microsoft\\Windows\\SystemRestore\\SR", "SubjectUserName": "bob", "SubjectDomainName": "DOM"}`,
 			"DeviceEvents", map[string]any{"ActionType": "ScheduledTaskDeleted", "AdditionalFields": `{"TaskName":"\\Microsoft\\Windows\\SystemRestore\\SR"}`, "InitiatingProcessAccountName": "bob"}},
 	}
-	schema := xdrSchema(t)
+	checkRows(t, Defender{}, tableSchema(t, "microsoft_xdr.json", ""), cases)
+}
+
+// checkRows checks the row a model gives for each case: one row, of the
+// table and with the values wanted, whose columns and value types are the
+// table's (when the schema is there).
+func checkRows(t *testing.T, m Model, schema kqleval.Schema, cases []rowCase) {
+	t.Helper()
 	for _, c := range cases {
-		rows, none := Defender{}.Rows(event(t, c.channel, c.id, c.data))
+		rows, none := m.Rows(event(t, c.channel, c.id, c.data))
 		if schema != nil && len(rows) > 0 {
-			// The columns and the types of the values are the table's.
 			if _, err := kqleval.Eval(rows[0].Table, schema, map[string][]kqleval.Row{rows[0].Table: {rows[0].Values}}); err != nil {
 				t.Errorf("%s: %v", c.name, err)
 			}
@@ -104,13 +115,29 @@ func TestDefenderRows(t *testing.T) {
 	}
 }
 
-// xdrSchema reads Defender's table schema from ../shared, nil when absent.
-func xdrSchema(t *testing.T) kqleval.Schema {
-	_, file, _, _ := runtime.Caller(0)
-	s, err := kqleval.LoadSchema(filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "kqlcheck", "schema", "microsoft_xdr.json"))
+// tableSchema reads a table schema of ../shared/kqlcheck/schema, with the
+// columns the project's schema of a pipeline adds (none when pipeline is
+// ""); nil when absent.
+func tableSchema(t *testing.T, file, pipeline string) kqleval.Schema {
+	_, src, _, _ := runtime.Caller(0)
+	s, err := kqleval.LoadSchema(filepath.Join(filepath.Dir(src), "..", "..", "..", "..", "shared", "kqlcheck", "schema", file))
 	if err != nil {
 		t.Logf("row types not checked: %v", err)
 		return nil
+	}
+	if own := kqlcheck.OwnSchemaFile(pipeline); pipeline != "" && own != "" {
+		extra, err := kqleval.LoadSchema(own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for table, cols := range extra {
+			if s[table] == nil {
+				s[table] = map[string]string{}
+			}
+			for c, typ := range cols {
+				s[table][c] = typ
+			}
+		}
 	}
 	return s
 }
