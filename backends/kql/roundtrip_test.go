@@ -50,8 +50,10 @@ func TestRoundTripLiterals(t *testing.T) {
 		t.Run(p.Name, func(t *testing.T) {
 			t.Parallel()
 			cfg := &engine.Config{Backend: kql.New(nil), Format: "default", Pipelines: []*pipeline.Pipeline{p}, Jobs: 1}
-			if _, err := rtConvert(cfg, roundtrip.New(0).Rule("CommandLine", "ParentCommandLine", 1).YAML); err != nil {
+			if q, err := rtConvert(cfg, roundtrip.New(0).Rule("CommandLine", "ParentCommandLine", 1).YAML); err != nil {
 				t.Skipf("pipeline %s does not convert process_creation rules on CommandLine and ParentCommandLine: %v", p.Name, err)
+			} else if !strings.Contains(q, `"marker"`) {
+				t.Skipf("pipeline %s leaves ParentCommandLine, the rules' marker, out of its queries (data the target lacks)", p.Name)
 			}
 			var checker *kqlcheck.Checker
 			if kerr == nil {
