@@ -95,7 +95,7 @@ func runPipeline(t *testing.T, pipeline, shared string, tests []Test) summary {
 	for i := range tests {
 		s.add(h.Run(&tests[i]))
 	}
-	s.log(t)
+	s.log(t, pipeline)
 	if *update {
 		if err := writeKnown(knownFile(pipeline), s.missed, known); err != nil {
 			t.Fatal(err)
@@ -135,8 +135,8 @@ func (s *summary) add(o Outcome) {
 	}
 }
 
-func (s *summary) log(t *testing.T) {
-	t.Logf("%d tests; %d convert, %d fire, %d do not fire; %d do not convert", s.total, s.converted, len(s.fired), len(s.missed), len(s.unconverted))
+func (s *summary) log(t *testing.T, pipeline string) {
+	t.Logf("%s: %d tests; %d convert, %d fire, %d do not fire; %d do not convert", pipeline, s.total, s.converted, len(s.fired), len(s.missed), len(s.unconverted))
 	for _, o := range s.missed {
 		t.Logf("not fired: %s: %s", o.Test.RulePath, o.Why)
 	}
