@@ -29,9 +29,12 @@ import (
 // The parsers are Microsoft's own normalization (the product), read for the
 // value forms they produce; the schema articles say which columns exist.
 // Where a parser departs from its schema article the model follows the
-// parser, and the comment says so. Sysmon events are modelled as the
-// WindowsEvent branch of the parsers reads them (values as Windows logs
-// them); the Event branch reads the same values out of the XML text.
+// parser, and the comment says so. Sysmon values are modelled as Windows
+// logs them, as the parsers' WindowsEvent branch reads them (the Event
+// branch reads the same values out of the XML text); where the branches
+// differ (GUIDs with or without braces, EventProduct "Sysmon" or, in the
+// WindowsEvent branch of the process parser, "Security Events"), the model
+// takes the Event branch's form.
 // Columns and types are those of ../shared/kqlcheck/schema/sentinel_asim.json
 // with the project's additions (internal/testsupport/kqlcheck/schema).
 type ASIM struct{}
