@@ -130,10 +130,4 @@ func (p *printer) render(path *pipeline.FieldPath) *fieldExpr {
 }
 
 // ref returns the KQL text of a field: its expression, or the column name.
-func (p *printer) ref(field string) string {
-	if e := p.expr(field); e != nil {
-		return e.text
-	}
-	p.computed(field)
-	return quoteName(field)
-}
+func (p *printer) ref(field string) string { return p.column(field).ref }

@@ -11,6 +11,7 @@ package kql
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -236,7 +237,8 @@ const (
 )
 
 func (p *printer) join(args []backends.Node, op string, ctx context) {
-	if n := nonEmpty(args); len(n) > maxChain {
+	if countNonEmpty(args) > maxChain {
+		n := nonEmpty(args)
 		p.chain(len(n), op, func(i int) { p.node(n[i], ctx) })
 		return
 	}
@@ -265,6 +267,16 @@ func (p *printer) chainRange(lo, hi int, split bool, op string, item func(int)) 
 	p.b.WriteString(")" + op + "(")
 	p.chainRange(mid, hi, split, op, item)
 	p.b.WriteString(")")
+}
+
+func countNonEmpty(args []backends.Node) int {
+	n := 0
+	for _, a := range args {
+		if !backends.IsEmpty(a) {
+			n++
+		}
+	}
+	return n
 }
 
 func nonEmpty(args []backends.Node) []backends.Node {
@@ -298,9 +310,9 @@ func (p *printer) list(vals []ast.Value) {
 		}
 		switch v := v.(type) {
 		case *ast.String:
-			p.b.WriteString(quote(v.Plain()))
+			writeQuoted(&p.b, v.Plain(), '"')
 		case *ast.Number:
-			p.b.WriteString(quote(v.Text))
+			writeQuoted(&p.b, v.Text, '"')
 		}
 	}
 }
@@ -328,7 +340,7 @@ func (p *printer) sameField(ms []*backends.Match, or bool) {
 		if len(plain) == len(ms) {
 			p.in(field, plain)
 		} else {
-			p.b.WriteString(p.asText(field) + " in~ (")
+			p.write(p.asText(field), " in~ (")
 			p.list(plain)
 			p.b.WriteString(")")
 		}
@@ -384,62 +396,82 @@ func (p *printer) match(m *backends.Match) {
 		p.keyword(m)
 		return
 	}
-	f := p.ref(m.Field)
-	kind := p.kind(m.Field)
+	c := p.column(m.Field)
 	switch v := m.Value.(type) {
 	case *ast.String:
-		if n, ok := numberText(v); ok && kind == numeric {
-			p.b.WriteString(f + " == " + n)
+		if n, ok := numberText(v); ok && c.kind == numeric {
+			p.write(c.ref, " == ", n)
 			return
 		}
-		if b, ok := boolText(v); ok && kind == boolean {
-			p.b.WriteString(f + " == " + b)
+		if b, ok := boolText(v); ok && c.kind == boolean {
+			p.write(c.ref, " == ", b)
 			return
 		}
 		// A text test on a column of another type compares its text
 		// form.
-		p.str(p.asText(m.Field), v)
+		p.str(c.text(), v)
 	case *ast.Number:
-		if kind == text || kind == other || kind == dynamicKind {
-			p.b.WriteString(p.asText(m.Field) + " =~ " + quote(v.Text))
+		if c.kind == text || c.kind == other || c.kind == dynamicKind {
+			p.test(c.text(), "=~", v.Text)
 			return
 		}
-		p.b.WriteString(f + " == " + number(v.Text))
+		p.write(c.ref, " == ", number(v.Text))
 	case *ast.Bool:
-		if kind == boolean {
-			fmt.Fprintf(&p.b, "%s == %v", f, v.Value)
+		if c.kind == boolean {
+			p.write(c.ref, " == ", strconv.FormatBool(v.Value))
 		} else {
-			fmt.Fprintf(&p.b, "%s =~ %s", p.asText(m.Field), quote(fmt.Sprint(v.Value)))
+			p.test(c.text(), "=~", strconv.FormatBool(v.Value))
 		}
+	case *ast.Null, *ast.Exists:
+		p.presence(c, v)
+	case *ast.CIDR:
+		fn := "ipv4_is_in_range("
+		if v.IPv6 {
+			fn = "ipv6_is_in_range("
+		}
+		p.write(fn, c.text(), ", ")
+		writeQuoted(&p.b, v.Network, '"')
+		p.b.WriteByte(')')
+	default:
+		p.matchOther(m, c)
+	}
+}
+
+// presence writes the test of a null value or of the exists modifier.
+func (p *printer) presence(c column, v ast.Value) {
+	switch v := v.(type) {
 	case *ast.Null:
 		switch {
-		case p.expr(m.Field) != nil:
+		case c.expr != nil:
 			// A value inside a column: absent, null or empty.
-			p.b.WriteString("isempty(" + p.asText(m.Field) + ")")
-		case kind == text:
+			p.write("isempty(", c.text(), ")")
+		case c.kind == text:
 			// Kusto strings are never null: an absent or empty string
 			// value is "", which isempty tests.
-			p.b.WriteString("isempty(" + f + ")")
+			p.write("isempty(", c.ref, ")")
 		default:
-			p.b.WriteString("isnull(" + f + ")")
+			p.write("isnull(", c.ref, ")")
 		}
 	case *ast.Exists:
-		if p.expr(m.Field) != nil {
-			f = p.asText(m.Field)
+		f := c.ref
+		if c.expr != nil {
+			f = c.text()
 		}
 		if v.Exists {
-			p.b.WriteString("isnotempty(" + f + ")")
+			p.write("isnotempty(", f, ")")
 		} else {
-			p.b.WriteString("isempty(" + f + ")")
+			p.write("isempty(", f, ")")
 		}
-	case *ast.CIDR:
-		fn := "ipv4_is_in_range"
-		if v.IPv6 {
-			fn = "ipv6_is_in_range"
-		}
-		p.b.WriteString(fn + "(" + p.asText(m.Field) + ", " + quote(v.Network) + ")")
+	}
+}
+
+// matchOther writes the tests of the values that match leaves to it:
+// comparisons, regular expressions, field references and time parts.
+func (p *printer) matchOther(m *backends.Match, c column) {
+	switch v := m.Value.(type) {
 	case *ast.Compare:
-		switch kind {
+		f := c.ref
+		switch c.kind {
 		case text, dynamicKind:
 			// Numbers kept in a string column (ASIM process IDs) or
 			// in a dynamic value: compare them as numbers.
@@ -452,22 +484,11 @@ func (p *printer) match(m *backends.Match) {
 			p.errorf(m.Item.KeyPos, "cannot compare column %s of type %s with the number %s", m.Field, p.colType(m.Field), v.Number.Text)
 			return
 		}
-		p.b.WriteString(f + " " + v.Op.String() + " " + number(v.Number.Text))
+		p.write(f, " ", v.Op.String(), " ", number(v.Number.Text))
 	case *ast.Regex:
-		p.b.WriteString(p.asText(m.Field) + " matches regex " + quote(backends.RegexText(v)))
+		p.test(c.text(), "matches regex", backends.RegexText(v))
 	case *ast.FieldRef:
-		f, g := p.asText(m.Field), p.asText(v.Field)
-		op := map[ast.MatchKind][2]string{
-			ast.MatchEqual:      {"=~", "=="},
-			ast.MatchContains:   {"contains", "contains_cs"},
-			ast.MatchStartsWith: {"startswith", "startswith_cs"},
-			ast.MatchEndsWith:   {"endswith", "endswith_cs"},
-		}[v.Match]
-		o := op[0]
-		if v.Cased {
-			o = op[1]
-		}
-		p.b.WriteString(f + " " + o + " " + g)
+		p.fieldRef(c, v)
 	case *ast.TimePart:
 		if t := p.colType(m.Field); t != "" && t != "datetime" {
 			p.errorf(m.Item.KeyPos, "modifier '%s' needs a timestamp column, but %s is of type %s", v.Part, m.Field, t)
@@ -475,10 +496,43 @@ func (p *printer) match(m *backends.Match) {
 		}
 		fn := map[string]string{"minute": "datetime_part(\"minute\", %s)", "hour": "hourofday(%s)", "day": "dayofmonth(%s)",
 			"week": "week_of_year(%s)", "month": "getmonth(%s)", "year": "getyear(%s)"}[v.Part]
-		p.b.WriteString(fmt.Sprintf(fn, f) + " == " + number(v.Number.Text))
+		p.write(fmt.Sprintf(fn, c.ref), " == ", number(v.Number.Text))
 	default:
 		p.errorf(m.Item.KeyPos, "value of field %s cannot be expressed in KQL", m.Field)
 	}
+}
+
+// fieldRefOps are the operators of the fieldref modifier by the modifier
+// that goes with it: case-insensitive, and cased.
+var fieldRefOps = map[ast.MatchKind][2]string{
+	ast.MatchEqual:      {"=~", "=="},
+	ast.MatchContains:   {"contains", "contains_cs"},
+	ast.MatchStartsWith: {"startswith", "startswith_cs"},
+	ast.MatchEndsWith:   {"endswith", "endswith_cs"},
+}
+
+// fieldRef writes the comparison of column c with another field.
+func (p *printer) fieldRef(c column, v *ast.FieldRef) {
+	f, g := c.text(), p.asText(v.Field)
+	op := fieldRefOps[v.Match]
+	o := op[0]
+	if v.Cased {
+		o = op[1]
+	}
+	p.write(f, " ", o, " ", g)
+}
+
+// write writes the texts in order.
+func (p *printer) write(texts ...string) {
+	for _, t := range texts {
+		p.b.WriteString(t)
+	}
+}
+
+// test writes "f op s", with s as a KQL string literal.
+func (p *printer) test(f, op, s string) {
+	p.write(f, " ", op, " ")
+	writeQuoted(&p.b, s, '"')
 }
 
 // str writes the test of a string value.
@@ -496,17 +550,17 @@ func (p *printer) str(f string, v *ast.String) {
 		if v.Cased {
 			op = "=="
 		}
-		p.b.WriteString(f + " " + op + " " + quote(v.Plain()))
+		p.test(f, op, v.Plain())
 		return
 	}
 	if op, text, ok := simpleWildcard(v); ok {
 		if v.Cased {
 			op += "_cs"
 		}
-		p.b.WriteString(f + " " + op + " " + quote(text))
+		p.test(f, op, text)
 		return
 	}
-	p.b.WriteString(f + " matches regex " + quote(wildcardRegex(v, true)))
+	p.test(f, "matches regex", wildcardRegex(v, true))
 }
 
 // wildcardRegex writes a string with wildcards inside as a regular
@@ -556,18 +610,18 @@ func (p *printer) keyword(m *backends.Match) {
 			op = "contains_cs"
 		}
 		if v.IsPlain() {
-			p.b.WriteString("* " + op + " " + quote(v.Plain()))
+			p.test("*", op, v.Plain())
 			return
 		}
 		if _, text, ok := simpleWildcard(v); ok {
-			p.b.WriteString("* " + op + " " + quote(text))
+			p.test("*", op, text)
 			return
 		}
-		p.b.WriteString("* matches regex " + quote(wildcardRegex(v, false)))
+		p.test("*", "matches regex", wildcardRegex(v, false))
 	case *ast.Number:
-		p.b.WriteString("* contains " + quote(v.Text))
+		p.test("*", "contains", v.Text)
 	case *ast.Regex:
-		p.b.WriteString("* matches regex " + quote(backends.RegexText(v)))
+		p.test("*", "matches regex", backends.RegexText(v))
 	default:
 		p.errorf(m.Item.KeyPos, "this keyword value cannot be searched in KQL")
 	}

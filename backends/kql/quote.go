@@ -8,24 +8,41 @@ import (
 // quote returns s as a KQL string literal in double quotes.
 func quote(s string) string { return quoteWith(s, '"') }
 
-// quoteWith returns s as a KQL string literal in quotes q. Backslash and q
-// are escaped, as are tab, newline and carriage return; other control
+// quoteWith returns s as a KQL string literal in quotes q (see
+// writeQuoted).
+func quoteWith(s string, q byte) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	writeQuoted(&b, s, q)
+	return b.String()
+}
+
+// writeQuoted writes s to b as a KQL string literal in quotes q. Backslash
+// and q are escaped, as are tab, newline and carriage return; other control
 // characters and Unicode line separators are written as \uXXXX, so that no
 // value can end the literal or the line.
-func quoteWith(s string, q byte) string {
-	clean := true
+func writeQuoted(b *strings.Builder, s string, q byte) {
+	b.WriteByte(q)
+	if needsEscape(s, q) {
+		writeEscaped(b, s, q)
+	} else {
+		b.WriteString(s)
+	}
+	b.WriteByte(q)
+}
+
+// needsEscape reports whether s holds a byte that writeQuoted escapes (or
+// that starts a character it may escape).
+func needsEscape(s string, q byte) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '\\' || c == q || c < 0x20 || c == 0x7f || c >= 0x80 {
-			clean = false
-			break
+			return true
 		}
 	}
-	if clean {
-		return string(q) + s + string(q)
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	b.WriteByte(q)
+	return false
+}
+
+func writeEscaped(b *strings.Builder, s string, q byte) {
 	for _, r := range s {
 		switch r {
 		case '\\':
@@ -41,14 +58,12 @@ func quoteWith(s string, q byte) string {
 			b.WriteString(`\r`)
 		default:
 			if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-				fmt.Fprintf(&b, `\u%04x`, r)
+				fmt.Fprintf(b, `\u%04x`, r)
 				continue
 			}
 			b.WriteRune(r)
 		}
 	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 // reserved holds the names that cannot be written as bare column or table

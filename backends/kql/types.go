@@ -21,21 +21,40 @@ const (
 	dynamicKind // a dynamic value: a member of a dynamic column (fieldexpr.go)
 )
 
-// asText returns a column as a string expression: the column itself when
-// it holds strings (or its type is unknown), and tostring(column) for the
+// A column is how the printer writes a field: ref is its KQL text (the
+// column name, or an expression when expr is set), kind what it holds.
+type column struct {
+	ref  string
+	kind columnKind
+	expr *fieldExpr // a value inside a column (fieldexpr.go), or nil
+}
+
+// column returns how field is written, and records the computed column it
+// reads (columns.go).
+func (p *printer) column(field string) column {
+	if e := p.expr(field); e != nil {
+		return column{ref: e.text, kind: e.kind, expr: e}
+	}
+	return column{ref: quoteName(field), kind: p.columnKind(field)}
+}
+
+// text returns a column as a string expression: the column itself when it
+// holds strings (or its type is unknown), and tostring(column) for the
 // other types, so that the string operators (=~, contains, in~, matches
 // regex...) apply to it.
-func (p *printer) asText(field string) string {
-	if e := p.expr(field); e != nil {
-		return e.asText
+func (c column) text() string {
+	if c.expr != nil {
+		return c.expr.asText
 	}
-	f := p.ref(field)
-	switch p.kind(field) {
+	switch c.kind {
 	case numeric, boolean, other, dynamicKind:
-		return "tostring(" + f + ")"
+		return "tostring(" + c.ref + ")"
 	}
-	return f
+	return c.ref
 }
+
+// asText returns field as a string expression (see column.text).
+func (p *printer) asText(field string) string { return p.column(field).text() }
 
 // colType returns the type the schema gives a column, lower case, or "".
 func (p *printer) colType(field string) string {
@@ -54,10 +73,11 @@ func (p *printer) colType(field string) string {
 // kindNames names the kinds of field expressions in messages.
 var kindNames = map[columnKind]string{text: "string", numeric: "long", boolean: "bool", dynamicKind: "dynamic"}
 
-func (p *printer) kind(field string) columnKind {
-	if e := p.expr(field); e != nil {
-		return e.kind
-	}
+func (p *printer) kind(field string) columnKind { return p.column(field).kind }
+
+// columnKind returns the kind of the column called field, a computed one
+// (which it records as used) or one of the schema.
+func (p *printer) columnKind(field string) columnKind {
 	if t := p.computed(field); t != "" {
 		return kindOf(t)
 	}
