@@ -193,17 +193,23 @@ func fieldMatch(m *ast.FieldMatch, inOr bool) Node {
 
 // values builds the tree of the values of a field match.
 func values(m *ast.FieldMatch, inOr bool) Node {
-	var args []Node
+	ms := matches(m, inOr)
+	if len(ms) == 1 && len(m.Values) == 1 {
+		return &ms[0]
+	}
+	args := make([]Node, 0, len(m.Values))
 	for _, v := range m.Values {
 		e, ok := v.(*ast.Expansion)
 		if !ok {
-			args = append(args, &Match{Item: m, Field: m.Field, Value: v, InOr: inOr})
+			args = append(args, &ms[0])
+			ms = ms[1:]
 			continue
 		}
 		alts := make([]Node, len(e.Values))
-		for i, ev := range e.Values {
-			alts[i] = &Match{Item: m, Field: m.Field, Value: ev, InOr: inOr}
+		for i := range alts {
+			alts[i] = &ms[i]
 		}
+		ms = ms[len(alts):]
 		switch {
 		case len(alts) == 1:
 			args = append(args, alts[0])
@@ -221,6 +227,31 @@ func values(m *ast.FieldMatch, inOr bool) Node {
 		return &And{Args: args, Origin: FromValues}
 	}
 	return &Or{Args: args, Origin: FromValues}
+}
+
+// matches returns the tests of the values of m, in order, the alternatives
+// of an expanded value each (one allocation for all).
+func matches(m *ast.FieldMatch, inOr bool) []Match {
+	n := 0
+	for _, v := range m.Values {
+		if e, ok := v.(*ast.Expansion); ok {
+			n += len(e.Values)
+		} else {
+			n++
+		}
+	}
+	ms := make([]Match, 0, n)
+	for _, v := range m.Values {
+		e, ok := v.(*ast.Expansion)
+		if !ok {
+			ms = append(ms, Match{Item: m, Field: m.Field, Value: v, InOr: inOr})
+			continue
+		}
+		for _, ev := range e.Values {
+			ms = append(ms, Match{Item: m, Field: m.Field, Value: ev, InOr: inOr})
+		}
+	}
+	return ms
 }
 
 // IsEmpty reports whether n converts to nothing.
@@ -250,25 +281,33 @@ func IsEmpty(n Node) bool {
 // against case-insensitive strings or numbers: the values that backends
 // print as one list test (KQL in~, SPL IN).
 func FieldList(args []Node) ([]*Match, bool) {
-	if len(args) < 2 {
+	if len(args) < 2 || !isFieldList(args) {
 		return nil, false
 	}
 	ms := make([]*Match, len(args))
 	for i, a := range args {
+		ms[i] = a.(*Match)
+	}
+	return ms, true
+}
+
+func isFieldList(args []Node) bool {
+	var field string
+	for i, a := range args {
 		m, ok := a.(*Match)
-		if !ok || m.Field == "" || i > 0 && m.Field != ms[0].Field {
-			return nil, false
+		if !ok || m.Field == "" || i > 0 && m.Field != field {
+			return false
 		}
+		field = m.Field
 		switch v := m.Value.(type) {
 		case *ast.String:
 			if v.Cased || v.HasPlaceholders() {
-				return nil, false
+				return false
 			}
 		case *ast.Number:
 		default:
-			return nil, false
+			return false
 		}
-		ms[i] = m
 	}
-	return ms, true
+	return true
 }
