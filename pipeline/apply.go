@@ -183,8 +183,9 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 // searches, matchers and field matches are copied, as ast.Rule.Copy does,
 // but most values are shared, because steps replace values and never
 // change them, except field references (renamed) and expansions (whose
-// alternatives are replaced), which are copied. Backends do not change
-// values either; TestApplyLeavesRuleUnchanged checks both on the corpus.
+// alternatives are replaced), which are copied; modifiers are shared too
+// (no step changes them). Backends do not change values either;
+// TestApplyLeavesRuleUnchanged checks both on the corpus.
 func copyRule(r *ast.Rule) *ast.Rule {
 	c := *r
 	c.Tags = append([]string(nil), r.Tags...)
@@ -192,8 +193,11 @@ func copyRule(r *ast.Rule) *ast.Rule {
 	if r.Detection != nil {
 		d := *r.Detection
 		d.Searches = make([]*ast.Search, len(r.Detection.Searches))
+		searches := make([]ast.Search, len(r.Detection.Searches))
+		cp := newCopier(r.Detection.Searches)
 		for i, s := range r.Detection.Searches {
-			d.Searches[i] = &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: copyMatcher(s.Body)}
+			searches[i] = ast.Search{NamePos: s.NamePos, Name: s.Name, Body: cp.matcher(s.Body)}
+			d.Searches[i] = &searches[i]
 		}
 		d.Conditions = append([]*ast.Condition(nil), r.Detection.Conditions...)
 		d.Exclusions = append([]*ast.Exclusion(nil), r.Detection.Exclusions...)
@@ -202,35 +206,77 @@ func copyRule(r *ast.Rule) *ast.Rule {
 	return &c
 }
 
-// copyMatcher copies m for copyRule.
-func copyMatcher(m ast.Matcher) ast.Matcher {
+// A copier copies the matchers of a rule for copyRule with few
+// allocations: it takes the field matches, the item lists and the value
+// lists of the copies from one slice each, every list capped at its length
+// (a step that appends to one gets a new array).
+type copier struct {
+	fms   []ast.FieldMatch
+	items []ast.Matcher
+	vals  []ast.Value
+}
+
+// newCopier returns a copier with room for the matchers of searches.
+func newCopier(searches []*ast.Search) *copier {
+	var fms, items, vals int
+	var count func(m ast.Matcher)
+	count = func(m ast.Matcher) {
+		switch m := m.(type) {
+		case *ast.AllOf:
+			items += len(m.Items)
+			for _, x := range m.Items {
+				count(x)
+			}
+		case *ast.AnyOf:
+			items += len(m.Items)
+			for _, x := range m.Items {
+				count(x)
+			}
+		case *ast.FieldMatch:
+			fms++
+			vals += len(m.Values)
+		}
+	}
+	for _, s := range searches {
+		count(s.Body)
+	}
+	return &copier{fms: make([]ast.FieldMatch, 0, fms), items: make([]ast.Matcher, 0, items), vals: make([]ast.Value, 0, vals)}
+}
+
+// matcher copies m.
+func (cp *copier) matcher(m ast.Matcher) ast.Matcher {
 	switch m := m.(type) {
 	case *ast.AllOf:
-		c := &ast.AllOf{MapPos: m.MapPos, Items: make([]ast.Matcher, len(m.Items))}
-		for i, x := range m.Items {
-			c.Items[i] = copyMatcher(x)
-		}
-		return c
+		return &ast.AllOf{MapPos: m.MapPos, Items: cp.itemList(m.Items)}
 	case *ast.AnyOf:
-		c := &ast.AnyOf{ListPos: m.ListPos, Items: make([]ast.Matcher, len(m.Items))}
-		for i, x := range m.Items {
-			c.Items[i] = copyMatcher(x)
-		}
-		return c
+		return &ast.AnyOf{ListPos: m.ListPos, Items: cp.itemList(m.Items)}
 	case *ast.FieldMatch:
 		c := *m
-		c.Modifiers = append([]ast.Modifier(nil), m.Modifiers...)
-		c.Values = make([]ast.Value, len(m.Values))
-		for i, v := range m.Values {
+		c.Modifiers = slices.Clip(m.Modifiers)
+		start := len(cp.vals)
+		for _, v := range m.Values {
 			switch v.(type) {
 			case *ast.FieldRef, *ast.Expansion:
 				v = ast.CopyValue(v)
 			}
-			c.Values[i] = v
+			cp.vals = append(cp.vals, v)
 		}
-		return &c
+		c.Values = cp.vals[start:len(cp.vals):len(cp.vals)]
+		cp.fms = append(cp.fms, c)
+		return &cp.fms[len(cp.fms)-1]
 	}
 	return m
+}
+
+// itemList copies the items of an AllOf or AnyOf.
+func (cp *copier) itemList(items []ast.Matcher) []ast.Matcher {
+	start := len(cp.items)
+	cp.items = append(cp.items, items...)
+	out := cp.items[start:len(cp.items):len(cp.items)]
+	for i, x := range items {
+		out[i] = cp.matcher(x)
+	}
+	return out
 }
 
 // A run is the state of one application of pipelines to a rule (Apply),
@@ -294,17 +340,63 @@ func (x *run) rulePos() ast.Pos {
 }
 
 // expand fills {table}, {category}, {product}, {service} and {logsource} (all
-// three, as "product: p, service: s") in a message.
+// three, as "product: p, service: s") in a message. Other braces are kept.
 func expand(msg string, x *run) string {
+	i := strings.IndexByte(msg, '{')
+	if i < 0 {
+		return msg
+	}
+	var b strings.Builder
+	b.Grow(len(msg) + 32)
+	for ; i >= 0; i = strings.IndexByte(msg, '{') {
+		b.WriteString(msg[:i])
+		msg = msg[i:]
+		name, value, ok := x.messageValue(msg)
+		if !ok {
+			b.WriteByte('{')
+			msg = msg[1:]
+			continue
+		}
+		b.WriteString(value)
+		msg = msg[len(name)+2:]
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+// messageValue returns the name of the placeholder that msg starts with
+// ("{name}...") and its value in the run, if expand knows it.
+func (x *run) messageValue(msg string) (name, value string, ok bool) {
+	end := strings.IndexByte(msg, '}')
+	if end < 0 {
+		return "", "", false
+	}
 	ls := x.rule.Logsource
+	switch name = msg[1:end]; name {
+	case "table":
+		return name, x.res.Table, true
+	case "category":
+		return name, ls.Category, true
+	case "product":
+		return name, ls.Product, true
+	case "service":
+		return name, ls.Service, true
+	case "logsource":
+		return name, logsourceText(ls), true
+	}
+	return "", "", false
+}
+
+// logsourceText writes the parts of a log source that a rule gives as
+// "product: p, category: c, service: s".
+func logsourceText(ls ast.Logsource) string {
 	var all []string
 	for _, kv := range [][2]string{{"product", ls.Product}, {"category", ls.Category}, {"service", ls.Service}} {
 		if kv[1] != "" {
 			all = append(all, kv[0]+": "+kv[1])
 		}
 	}
-	return strings.NewReplacer("{table}", x.res.Table, "{category}", ls.Category, "{product}", ls.Product, "{service}", ls.Service,
-		"{logsource}", strings.Join(all, ", ")).Replace(msg)
+	return strings.Join(all, ", ")
 }
 
 // ----------------------------------------------------------------------------

@@ -180,3 +180,20 @@ func TestTableSelectionReason(t *testing.T) {
 		t.Errorf("err = %v, want the object_access group's reason", err)
 	}
 }
+
+// TestExpand checks the placeholders of messages, and that other braces
+// stay as written.
+func TestExpand(t *testing.T) {
+	x := &run{rule: &ast.Rule{Logsource: ast.Logsource{Product: "windows", Service: "security"}}, res: &Result{Table: "T"}}
+	tests := []struct{ msg, want string }{
+		{"no table", "no table"},
+		{"{table}: {product}/{category}/{service} ({logsource})", "T: windows//security (product: windows, service: security)"},
+		{"{x} {table {{table}} {", "{x} {table {T} {"},
+		{"{cat{service}}", "{catsecurity}"},
+	}
+	for _, tt := range tests {
+		if got := expand(tt.msg, x); got != tt.want {
+			t.Errorf("expand(%q) = %q, want %q", tt.msg, got, tt.want)
+		}
+	}
+}

@@ -113,22 +113,26 @@ func (x *run) alternatives() []string {
 	if x.opt.noSuggest || x.orig == nil {
 		return nil
 	}
-	inRun := map[string]bool{}
-	for _, p := range x.res.pipelines {
-		inRun[p.Name] = true
-	}
 	opt := x.opt
 	opt.noSuggest = true
+	ls := x.orig.Logsource
+	key := tableKey{category: ls.Category, product: ls.Product, service: ls.Service,
+		tags: strings.Join(x.orig.Tags, "\n"), queryTable: opt.QueryTable}
 	var out []string
 	for _, p := range Builtins() {
-		if inRun[p.Name] || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
+		if x.inRun(p.Name) || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
 			continue
 		}
-		if p.givesTable(x.orig, opt) {
+		if p.givesTable(x.orig, opt, key) {
 			out = append(out, p.Name)
 		}
 	}
 	return out
+}
+
+// inRun reports whether a pipeline called name is one of the run.
+func (x *run) inRun(name string) bool {
+	return slices.ContainsFunc(x.res.pipelines, func(p *Pipeline) bool { return p.Name == name })
 }
 
 // givesTable reports whether the pipeline gives rule r a table. Tables
@@ -136,19 +140,18 @@ func (x *run) alternatives() []string {
 // event IDs of a rule without a category: so the answer is that for a rule
 // of the same log source without searches, kept per pipeline and log
 // source, and only such rules are applied whole. Every rejected rule asks
-// this of every built-in pipeline.
-func (p *Pipeline) givesTable(r *ast.Rule, opt Options) bool {
+// this of every built-in pipeline. key holds the rule's log source, tags
+// and query table (see alternatives).
+func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 	if r.Detection == nil {
 		res, err := Apply([]*Pipeline{p}, r, opt)
 		return err == nil && res.Table != ""
 	}
-	ls := r.Logsource
 	var ids []*ast.Search
-	var sig string
-	if ls.Category == "" && p.Tables != nil && p.Tables.EventIDs != nil {
-		ids, sig = eventIDSearches(r, p.Tables.EventIDs)
+	if r.Logsource.Category == "" && p.Tables != nil && p.Tables.EventIDs != nil {
+		ids, key.eventIDs = eventIDSearches(r, p.Tables.EventIDs)
 	}
-	key := tableKey{p, ls.Category, ls.Product, ls.Service, strings.Join(r.Tags, "\n"), opt.QueryTable, sig}
+	key.p = p
 	if v, ok := tableCache.Load(key); ok {
 		return v.(bool)
 	}
@@ -176,7 +179,7 @@ func eventIDSearches(r *ast.Rule, scan *EventIDScan) ([]*ast.Search, string) {
 				ids.Items = append(ids.Items, fm)
 				for _, v := range fm.Values {
 					text, _ := ast.ValueText(v)
-					fmt.Fprintf(&key, "%s=%s;", fm.Field, text)
+					key.WriteString(fm.Field + "=" + text + ";")
 				}
 			}
 		}
