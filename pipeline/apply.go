@@ -126,20 +126,23 @@ func QueryTable(ps []*Pipeline, opt Options) string {
 // noPipeline is the pipeline of steps that belong to none.
 var noPipeline = &Pipeline{}
 
-// Apply runs the pipelines, in order, over a copy of r.
+// Apply runs the pipelines, in order, over a copy of r. The copy is made
+// before the first step that may change the rule (see keepsRule): a rule
+// that the pipelines reject while they choose its table is never copied.
 func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	x := &run{
 		orig:    r,
-		res:     &Result{Rule: copyRule(r), State: map[string]any{}, pipelines: ps},
+		rule:    r,
+		res:     &Result{State: map[string]any{}, pipelines: ps},
 		mapped:  map[*ast.FieldMatch]bool{},
 		applied: map[string]bool{},
 		opt:     opt,
 		check:   true,
 		p:       noPipeline,
 	}
-	x.rule = x.res.Rule
 	x.res.Table = QueryTable(ps, opt)
 	if len(opt.Vars) > 0 {
+		x.own()
 		// Values given on the command line resolve placeholders before
 		// any pipeline runs, whatever the pipelines.
 		(&Placeholders{StepCommon: StepCommon{Type: "placeholders"}}).apply(x)
@@ -156,6 +159,9 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 			if !x.holds(s.Common().When) {
 				continue
 			}
+			if !keepsRule(s) {
+				x.own()
+			}
 			s.apply(x)
 			if len(x.errs) > 0 {
 				// Later steps would only add noise to an error the
@@ -164,6 +170,8 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 			}
 		}
 	}
+	x.own()
+	x.res.Rule = x.rule
 	if x.pruneUnavailable(); len(x.errs) > 0 {
 		return nil, x.errs
 	}
@@ -177,6 +185,23 @@ func Apply(ps []*Pipeline, r *ast.Rule, opt Options) (*Result, error) {
 	}
 	x.res.applied = x.applied
 	return x.res, nil
+}
+
+// own makes the rule of the run its own copy, if it is not yet.
+func (x *run) own() {
+	if x.rule == x.orig {
+		x.rule = copyRule(x.orig)
+	}
+}
+
+// keepsRule reports whether step s leaves the rule as it is: it sets the
+// table or the state, or rejects the rule.
+func keepsRule(s Step) bool {
+	switch s.(type) {
+	case *SetTable, *SelectTable, *SetState, *Fail:
+		return true
+	}
+	return false
 }
 
 // copyRule returns the copy of r that a run changes: its detection's
@@ -283,7 +308,7 @@ func (cp *copier) itemList(items []ast.Matcher) []ast.Matcher {
 // or of the replay of their steps on one field name (Result.field).
 type run struct {
 	orig         *ast.Rule // the rule as given to Apply
-	rule         *ast.Rule
+	rule         *ast.Rule // orig until a step may change it, then a copy (own)
 	res          *Result
 	p            *Pipeline                // the pipeline whose steps run
 	mapped       map[*ast.FieldMatch]bool // items a mapping produced

@@ -197,3 +197,25 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+// TestHashAlgorithm checks how a Hashes value splits: one separator ("|",
+// else "="), or a bare hash whose length tells its algorithm.
+func TestHashAlgorithm(t *testing.T) {
+	valid := []string{"MD5", "SHA1", "SHA256"}
+	md5 := strings.Repeat("a", 32)
+	tests := []struct{ text, algo, hash string }{
+		{"SHA256=abc", "SHA256", "abc"},
+		{"*md5|abc", "MD5", "abc"},
+		{"IMPHASH=abc", "", "abc"},
+		{"SHA1=a|b", "", "b"}, // "|" wins over "="
+		{md5 + "|x|y", "MD5", md5},
+		{"a=b=c", "", "a"},
+		{md5, "MD5", md5},
+		{"xyz", "", "xyz"},
+	}
+	for _, tt := range tests {
+		if algo, hash := hashAlgorithm(tt.text, valid); algo != tt.algo || hash != tt.hash {
+			t.Errorf("hashAlgorithm(%q) = %q, %q, want %q, %q", tt.text, algo, hash, tt.algo, tt.hash)
+		}
+	}
+}

@@ -105,18 +105,19 @@ func algorithmName(text string) string {
 // hashAlgorithm splits a Hashes value: "ALGO=hash" or "ALGO|hash", or a bare
 // hash whose algorithm is told by its length.
 func hashAlgorithm(text string, valid []string) (algo, hash string) {
-	parts := strings.Split(text, "|")
-	if len(parts) == 1 {
-		parts = strings.Split(text, "=")
+	sep := "|"
+	if !strings.Contains(text, sep) {
+		sep = "="
 	}
-	if len(parts) == 2 {
-		name := strings.ToUpper(strings.TrimLeft(parts[0], "*"))
+	name, hash, found := strings.Cut(text, sep)
+	if found && !strings.Contains(hash, sep) {
+		name = strings.ToUpper(strings.TrimLeft(name, "*"))
 		if slices.Contains(valid, name) {
-			return name, parts[1]
+			return name, hash
 		}
-		return "", parts[1]
+		return "", hash
 	}
-	hash = parts[0]
+	hash = name // all of the text, or what comes before the first of several separators
 	switch len(hash) {
 	case 32:
 		return "MD5", hash
