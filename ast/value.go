@@ -231,6 +231,9 @@ func (s *String) EndsWith(k PartKind) bool {
 // or "?" escaped with a backslash, every other character as itself, and a
 // placeholder as "%name%". ParseString reads most text forms back.
 func (s *String) Text() string {
+	if len(s.Parts) == 1 && s.Parts[0].Kind == Literal && strings.IndexAny(s.Parts[0].Text, "*?") < 0 {
+		return s.Parts[0].Text // most values: the text as it is
+	}
 	var b strings.Builder
 	for _, p := range s.Parts {
 		switch p.Kind {
