@@ -12,14 +12,16 @@ import (
 
 func TestQuote(t *testing.T) {
 	tests := map[string]string{
-		`plain`:           `"plain"`,
-		`C:\Windows\`:     `"C:\\Windows\\"`,
-		`say "hi"`:        `"say \"hi\""`,
-		"tab\tnl\ncr\r":   `"tab\tnl\ncr\r"`,
-		"nul\x00bell\x07": `"nul\u0000bell\u0007"`,
-		"sep\u2028":       `"sep\u2028"`,
-		`it's`:            `"it's"`,
-		"Ünïcødé":         `"Ünïcødé"`,
+		`plain`:            `"plain"`,
+		`C:\Windows\`:      `"C:\\Windows\\"`,
+		`say "hi"`:         `"say \"hi\""`,
+		"tab\tnl\ncr\r":    `"tab\tnl\ncr\r"`,
+		"nul\x00bell\x07":  `"nul\u0000bell\u0007"`,
+		"sep\u2028":        `"sep\u2028"`,
+		`it's`:             `"it's"`,
+		"Ünïcødé":          `"Ünïcødé"`,
+		"nel\u0085del\x7f": `"nel\u0085del\u007f"`,
+		"bad\xffbyte":      "\"bad\uFFFDbyte\"", // invalid UTF-8: the replacement character
 	}
 	for in, want := range tests {
 		if got := quote(in); got != want {

@@ -3,6 +3,7 @@ package kql
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // quote returns s as a KQL string literal in double quotes.
@@ -23,46 +24,50 @@ func quoteWith(s string, q byte) string {
 // value can end the literal or the line.
 func writeQuoted(b *strings.Builder, s string, q byte) {
 	b.WriteByte(q)
-	if needsEscape(s, q) {
-		writeEscaped(b, s, q)
-	} else {
-		b.WriteString(s)
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && !special(s[i], q) {
+			i++
+		}
+		b.WriteString(s[:i])
+		if i == len(s) {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		writeEscaped(b, r, q)
+		s = s[i+size:]
 	}
 	b.WriteByte(q)
 }
 
-// needsEscape reports whether s holds a byte that writeQuoted escapes (or
-// that starts a character it may escape).
-func needsEscape(s string, q byte) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\\' || c == q || c < 0x20 || c == 0x7f || c >= 0x80 {
-			return true
-		}
-	}
-	return false
+// special reports whether byte c of a literal in quotes q is escaped, or
+// starts a character that may be.
+func special(c, q byte) bool {
+	return c == '\\' || c == q || c < 0x20 || c == 0x7f || c >= 0x80
 }
 
-func writeEscaped(b *strings.Builder, s string, q byte) {
-	for _, r := range s {
-		switch r {
-		case '\\':
-			b.WriteString(`\\`)
-		case rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		default:
-			if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-				fmt.Fprintf(b, `\u%04x`, r)
-				continue
-			}
-			b.WriteRune(r)
+// writeEscaped writes character r of a literal in quotes q, escaped if it
+// must be (an invalid byte of UTF-8 is written as U+FFFD, as ranging over
+// the string gives it).
+func writeEscaped(b *strings.Builder, r rune, q byte) {
+	switch r {
+	case '\\':
+		b.WriteString(`\\`)
+	case rune(q):
+		b.WriteByte('\\')
+		b.WriteByte(q)
+	case '\t':
+		b.WriteString(`\t`)
+	case '\n':
+		b.WriteString(`\n`)
+	case '\r':
+		b.WriteString(`\r`)
+	default:
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			fmt.Fprintf(b, `\u%04x`, r)
+			return
 		}
+		b.WriteRune(r)
 	}
 }
 
