@@ -152,14 +152,14 @@ func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 		ids, key.eventIDs = eventIDSearches(r, p.Tables.EventIDs)
 	}
 	key.p = p
-	if v, ok := tableCache.Load(key); ok {
-		return v.(bool)
+	if gives, ok := tableCache.load(key); ok {
+		return gives
 	}
 	bare := &ast.Rule{DocPos: r.DocPos, Meta: r.Meta, Logsource: r.Logsource,
 		Detection: &ast.Detection{DetPos: r.Detection.DetPos, Searches: ids, Conditions: r.Detection.Conditions}}
 	res, err := Apply([]*Pipeline{p}, bare, opt)
 	gives := err == nil && res.Table != ""
-	tableCache.Store(key, gives)
+	tableCache.store(key, gives)
 	return gives
 }
 
@@ -190,7 +190,27 @@ func eventIDSearches(r *ast.Rule, scan *EventIDScan) ([]*ast.Search, string) {
 }
 
 // tableCache holds the answers of givesTable, per pipeline and log source.
-var tableCache sync.Map
+// (A map of its own key type: sync.Map hashes keys as interfaces, which
+// cost more than the rest of a rejection.)
+var tableCache = &answers{m: map[tableKey]bool{}}
+
+type answers struct {
+	mu sync.RWMutex
+	m  map[tableKey]bool
+}
+
+func (a *answers) load(k tableKey) (gives, ok bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	gives, ok = a.m[k]
+	return gives, ok
+}
+
+func (a *answers) store(k tableKey, gives bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.m[k] = gives
+}
 
 type tableKey struct {
 	p                          *Pipeline
