@@ -9,10 +9,12 @@
 package kql
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
@@ -54,9 +56,10 @@ func (b *Backend) Convert(res *pipeline.Result, format string) ([]string, error)
 	}
 	for i := range rule.Conditions {
 		c := &rule.Conditions[i]
-		p := &printer{res: res, opts: b.opts, cols: newComputed(res)}
+		p := newPrinter(res, b.opts, newComputed(res))
 		p.cols.merge(exclCols)
 		pre, cond, ok := p.condition(c, rule.Template.Has("prefilter"))
+		p.free()
 		if !ok {
 			continue
 		}
@@ -78,10 +81,11 @@ func (b *Backend) exclusions(r *backends.Rule, cols *computedColumns) ([]string,
 	var out []string
 	var errs ast.ErrorList
 	for _, e := range r.Exclusions {
-		p := &printer{res: r.Result, opts: b.opts, cols: cols}
+		p := newPrinter(r.Result, b.opts, cols)
 		p.negation(e.Tree)
 		errs = append(errs, p.errs...)
 		out = append(out, p.b.String())
+		p.free()
 	}
 	return out, errs.Err()
 }
@@ -116,9 +120,25 @@ func finalize(r *backends.Rule, pre, cond string, exclusions []string, cols *com
 type printer struct {
 	res  *pipeline.Result
 	opts backends.Options
-	b    strings.Builder
+	b    *bytes.Buffer // from buffers
 	errs ast.ErrorList
 	cols *computedColumns // the columns the query may compute (columns.go)
+}
+
+// buffers holds the buffers that printers write into: a buffer that grew
+// to the size of a query serves the next printer as it is, and the text of
+// a query is copied out once, at its size (b.String).
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func newPrinter(res *pipeline.Result, opts backends.Options, cols *computedColumns) *printer {
+	return &printer{res: res, opts: opts, cols: cols, b: buffers.Get().(*bytes.Buffer)}
+}
+
+// free gives the printer's buffer back, once its text is copied out.
+func (p *printer) free() {
+	p.b.Reset()
+	buffers.Put(p.b)
+	p.b = nil
 }
 
 func (p *printer) errorf(pos ast.Pos, format string, args ...any) {
@@ -310,9 +330,9 @@ func (p *printer) list(vals []ast.Value) {
 		}
 		switch v := v.(type) {
 		case *ast.String:
-			writeQuoted(&p.b, v.Plain(), '"')
+			writeQuoted(p.b, v.Plain(), '"')
 		case *ast.Number:
-			writeQuoted(&p.b, v.Text, '"')
+			writeQuoted(p.b, v.Text, '"')
 		}
 	}
 }
@@ -430,7 +450,7 @@ func (p *printer) match(m *backends.Match) {
 			fn = "ipv6_is_in_range("
 		}
 		p.write(fn, c.text(), ", ")
-		writeQuoted(&p.b, v.Network, '"')
+		writeQuoted(p.b, v.Network, '"')
 		p.b.WriteByte(')')
 	default:
 		p.matchOther(m, c)
@@ -532,7 +552,7 @@ func (p *printer) write(texts ...string) {
 // test writes "f op s", with s as a KQL string literal.
 func (p *printer) test(f, op, s string) {
 	p.write(f, " ", op, " ")
-	writeQuoted(&p.b, s, '"')
+	writeQuoted(p.b, s, '"')
 }
 
 // str writes the test of a string value.

@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -12,7 +13,7 @@ func quote(s string) string { return quoteWith(s, '"') }
 // quoteWith returns s as a KQL string literal in quotes q (see
 // writeQuoted).
 func quoteWith(s string, q byte) string {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.Grow(len(s) + 2)
 	writeQuoted(&b, s, q)
 	return b.String()
@@ -22,7 +23,7 @@ func quoteWith(s string, q byte) string {
 // and q are escaped, as are tab, newline and carriage return; other control
 // characters and Unicode line separators are written as \uXXXX, so that no
 // value can end the literal or the line.
-func writeQuoted(b *strings.Builder, s string, q byte) {
+func writeQuoted(b *bytes.Buffer, s string, q byte) {
 	b.WriteByte(q)
 	for len(s) > 0 {
 		i := 0
@@ -49,7 +50,7 @@ func special(c, q byte) bool {
 // writeEscaped writes character r of a literal in quotes q, escaped if it
 // must be (an invalid byte of UTF-8 is written as U+FFFD, as ranging over
 // the string gives it).
-func writeEscaped(b *strings.Builder, r rune, q byte) {
+func writeEscaped(b *bytes.Buffer, r rune, q byte) {
 	switch r {
 	case '\\':
 		b.WriteString(`\\`)
