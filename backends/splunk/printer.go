@@ -125,10 +125,12 @@ func inList(args []backends.Node) ([]*backends.Match, bool) {
 	if !ok {
 		return nil, false
 	}
+	var last *ast.FieldMatch // the matches of one item come in a row: check it once
 	for _, m := range ms {
-		if expanded(m.Item) {
+		if m.Item != last && expanded(m.Item) {
 			return nil, false
 		}
+		last = m.Item
 	}
 	return ms, true
 }

@@ -33,24 +33,39 @@ func quoteText(s string) string {
 // escape for a literal asterisk either; like the reference, a literal "*"
 // is written as "\*". Backslash and double quote are escaped.
 func quoteValue(s *ast.String) string {
+	n := 2
+	for _, p := range s.Parts {
+		n += len(p.Text) + 1
+	}
 	var b strings.Builder
+	b.Grow(n + n/8)
 	b.WriteByte('"')
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case ast.Literal:
-			for i := 0; i < len(p.Text); i++ {
-				switch c := p.Text[i]; c {
-				case '\\', '"', '*':
-					b.WriteByte('\\')
-				}
-				b.WriteByte(p.Text[i])
-			}
+			writeEscaped(&b, p.Text)
 		case ast.WildcardMulti, ast.WildcardSingle:
 			b.WriteByte('*')
 		}
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// writeEscaped writes the literal text s of a search value: a backslash
+// before each backslash, double quote and asterisk.
+func writeEscaped(b *strings.Builder, s string) {
+	for {
+		i := strings.IndexAny(s, `\"*`)
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		b.WriteByte('\\')
+		b.WriteByte(s[i])
+		s = s[i+1:]
+	}
 }
 
 // quoteField returns a field name for the search command: bare when it
