@@ -128,23 +128,25 @@ func writeExpr(b *strings.Builder, x Expr) {
 // MatchPattern reports whether name matches an identifier pattern in which
 // "*" stands for any run of characters.
 func MatchPattern(pattern, name string) bool {
-	if !strings.Contains(pattern, "*") {
+	first, rest, ok := strings.Cut(pattern, "*")
+	if !ok {
 		return pattern == name
 	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(name, parts[0]) {
+	if !strings.HasPrefix(name, first) {
 		return false
 	}
-	name = name[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(name, p)
+	name = name[len(first):]
+	for {
+		part, more, ok := strings.Cut(rest, "*")
+		if !ok {
+			return strings.HasSuffix(name, rest) // the last part
+		}
+		i := strings.Index(name, part)
 		if i < 0 {
 			return false
 		}
-		name = name[i+len(p):]
+		name, rest = name[i+len(part):], more
 	}
-	return strings.HasSuffix(name, last)
 }
 
 // Inspect traverses x in depth-first order, calling f for each node; when

@@ -235,6 +235,7 @@ func (s *String) Text() string {
 		return s.Parts[0].Text // most values: the text as it is
 	}
 	var b strings.Builder
+	b.Grow(s.textSize())
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case Literal:
@@ -253,6 +254,16 @@ func (s *String) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// textSize is the size of the text form of s without escapes: the room
+// that Text needs for most values.
+func (s *String) textSize() int {
+	n := 0
+	for _, p := range s.Parts {
+		n += len(p.Text) + 2 // a wildcard, or a placeholder's "%"s
+	}
+	return n
 }
 
 // Source returns s written back in Sigma rule syntax, so that ParseString

@@ -171,6 +171,9 @@ func TestMatchPattern(t *testing.T) {
 		{"*", "anything", true},
 		{"exact", "exact", true},
 		{"exact", "exactly", false},
+		{"s*l*n", "selection", true},
+		{"s*x*n", "selection", false},
+		{"*ab*ab", "abab", true},
 	}
 	for _, tt := range tests {
 		if got := ast.MatchPattern(tt.pattern, tt.name); got != tt.want {
