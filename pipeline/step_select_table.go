@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -147,14 +148,15 @@ func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 		res, err := Apply([]*Pipeline{p}, r, opt)
 		return err == nil && res.Table != ""
 	}
-	var ids []*ast.Search
-	if r.Logsource.Category == "" && p.Tables != nil && p.Tables.EventIDs != nil {
-		ids, key.eventIDs = eventIDSearches(r, p.Tables.EventIDs)
+	var scan *EventIDScan
+	if r.Logsource.Category == "" && p.Tables != nil {
+		scan = p.Tables.EventIDs
 	}
-	key.p = p
+	key.p, key.eventIDs = p, scan.key(r)
 	if gives, ok := tableCache.load(key); ok {
 		return gives
 	}
+	ids := scan.searches(r)
 	bare := &ast.Rule{DocPos: r.DocPos, Meta: r.Meta, Logsource: r.Logsource,
 		Detection: &ast.Detection{DetPos: r.Detection.DetPos, Searches: ids, Conditions: r.Detection.Conditions}}
 	res, err := Apply([]*Pipeline{p}, bare, opt)
@@ -163,30 +165,70 @@ func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 	return gives
 }
 
-// eventIDSearches returns the searches that an event ID scan reads, with
-// only the items it reads, and their text as a key.
-func eventIDSearches(r *ast.Rule, scan *EventIDScan) ([]*ast.Search, string) {
-	var out []*ast.Search
-	var key strings.Builder
-	for _, s := range r.Detection.Searches {
-		m, ok := s.Body.(*ast.AllOf)
-		if !ok || !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
-			continue
-		}
-		ids := &ast.AllOf{MapPos: m.MapPos}
-		for _, it := range m.Items {
-			if fm, ok := it.(*ast.FieldMatch); ok && slices.Contains(scan.Fields, fm.Field) {
-				ids.Items = append(ids.Items, fm)
-				for _, v := range fm.Values {
-					text, _ := ast.ValueText(v)
-					key.WriteString(fm.Field + "=" + text + ";")
-				}
+// scanned yields the searches that an event ID scan reads (maps whose
+// lower-cased name starts with scan.Detections), each with the items it
+// reads: those that test one of scan.Fields.
+func (scan *EventIDScan) scanned(r *ast.Rule) iter.Seq2[*ast.Search, iter.Seq[*ast.FieldMatch]] {
+	return func(yield func(*ast.Search, iter.Seq[*ast.FieldMatch]) bool) {
+		for _, s := range r.Detection.Searches {
+			m, ok := s.Body.(*ast.AllOf)
+			if !ok || !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
+				continue
+			}
+			if !yield(s, scan.items(m)) {
+				return
 			}
 		}
-		out = append(out, &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: ids})
-		key.WriteString("|")
 	}
-	return out, key.String()
+}
+
+func (scan *EventIDScan) items(m *ast.AllOf) iter.Seq[*ast.FieldMatch] {
+	return func(yield func(*ast.FieldMatch) bool) {
+		for _, it := range m.Items {
+			if fm, ok := it.(*ast.FieldMatch); ok && slices.Contains(scan.Fields, fm.Field) && !yield(fm) {
+				return
+			}
+		}
+	}
+}
+
+// searches returns the searches that an event ID scan reads, with only the
+// items it reads; none for a nil scan.
+func (scan *EventIDScan) searches(r *ast.Rule) []*ast.Search {
+	if scan == nil {
+		return nil
+	}
+	var out []*ast.Search
+	for s, items := range scan.scanned(r) {
+		ids := &ast.AllOf{MapPos: s.Body.Pos()}
+		for fm := range items {
+			ids.Items = append(ids.Items, fm)
+		}
+		out = append(out, &ast.Search{NamePos: s.NamePos, Name: s.Name, Body: ids})
+	}
+	return out
+}
+
+// key returns the text of what an event ID scan reads in r, as a key; ""
+// for a nil scan.
+func (scan *EventIDScan) key(r *ast.Rule) string {
+	if scan == nil {
+		return ""
+	}
+	var key strings.Builder
+	for _, items := range scan.scanned(r) {
+		for fm := range items {
+			for _, v := range fm.Values {
+				text, _ := ast.ValueText(v)
+				key.WriteString(fm.Field)
+				key.WriteByte('=')
+				key.WriteString(text)
+				key.WriteByte(';')
+			}
+		}
+		key.WriteByte('|')
+	}
+	return key.String()
 }
 
 // tableCache holds the answers of givesTable, per pipeline and log source.
@@ -224,19 +266,8 @@ type tableKey struct {
 // whose group gives a reason for having none, else nil.
 func (x *run) scanEventIDs(scan *EventIDScan) *EventIDGroup {
 	var reason *EventIDGroup
-	for _, s := range x.rule.Detection.Searches {
-		if !strings.HasPrefix(strings.ToLower(s.Name), scan.Detections) {
-			continue
-		}
-		m, ok := s.Body.(*ast.AllOf)
-		if !ok {
-			continue
-		}
-		for _, it := range m.Items {
-			fm, ok := it.(*ast.FieldMatch)
-			if !ok || !slices.Contains(scan.Fields, fm.Field) {
-				continue
-			}
+	for _, items := range scan.scanned(x.rule) {
+		for fm := range items {
 			for _, v := range fm.Values {
 				g := scan.group(v)
 				switch {
