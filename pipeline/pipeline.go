@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +51,16 @@ type Pipeline struct {
 type Table struct {
 	Name    string
 	Columns map[string]string // column -> type
+
+	names []string // the names of Columns, sorted, when the loader made the table
+}
+
+// columnNames returns the names of the table's columns, sorted.
+func (t *Table) columnNames() []string {
+	if t.names != nil && len(t.names) == len(t.Columns) {
+		return t.names
+	}
+	return slices.Sorted(maps.Keys(t.Columns))
 }
 
 // A TableSelection chooses the query table of a rule from its log source
@@ -604,6 +616,7 @@ func loadSchema(filename string, n *yaml.Node, readFile func(string) ([]byte, er
 		default:
 			return nil, ast.Errorf(pos, "schema of table %s must map columns to types", name)
 		}
+		t.names = t.columnNames()
 		out[name] = t
 	}
 	return out, nil

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
@@ -50,11 +49,7 @@ func (s *ValidateFields) check(x *run, table *Table, pos ast.Pos, field, what st
 	if s.allowed(x, table, field) {
 		return
 	}
-	columns := make([]string, 0, len(table.Columns))
-	for c := range table.Columns {
-		columns = append(columns, c)
-	}
-	sort.Strings(columns)
+	columns := table.columnNames()
 	msg := fmt.Sprintf("%s %q is not a column of table %s in pipeline %s", what, field, x.res.Table, x.p.Name)
 	if sug := suggest.Nearest(field, columns); sug != "" {
 		msg += fmt.Sprintf(", did you mean %q?", sug)

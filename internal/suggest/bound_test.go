@@ -41,3 +41,37 @@ func TestNearestLongNames(t *testing.T) {
 		t.Errorf("Nearest took %v for two 4 MB names", d)
 	}
 }
+
+// TestNearestAgrees compares Nearest with the same search over the full
+// edit distance, on random names of mixed case and length.
+func TestNearestAgrees(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	word := func() string {
+		b := make([]byte, rng.Intn(10))
+		for i := range b {
+			b[i] = "aAbBc"[rng.Intn(5)]
+		}
+		return string(b)
+	}
+	nearest := func(name string, candidates []string) string {
+		best, bestDist := "", 3
+		for _, c := range candidates {
+			if c == name {
+				return ""
+			}
+			if d := Distance(strings.ToLower(name), strings.ToLower(c)); d < bestDist && d*2 < len(name)+1 {
+				best, bestDist = c, d
+			}
+		}
+		return best
+	}
+	for i := 0; i < 5000; i++ {
+		name, cands := word(), make([]string, rng.Intn(12))
+		for j := range cands {
+			cands[j] = word()
+		}
+		if got, want := Nearest(name, cands), nearest(name, cands); got != want {
+			t.Fatalf("Nearest(%q, %q) = %q, want %q", name, cands, got, want)
+		}
+	}
+}

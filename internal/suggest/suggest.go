@@ -15,12 +15,25 @@ func Nearest(name string, candidates []string) string {
 		if c == name {
 			return ""
 		}
+		if max(len(lname)-len(c), len(c)-len(lname)) > bestDist && isASCII(c) {
+			continue // too long or too short: distanceAtMost would say so, after lowering c
+		}
 		d := distanceAtMost(lname, strings.ToLower(c), bestDist)
 		if d < bestDist && d*2 < len(name)+1 {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+// isASCII reports whether s is ASCII, which lowering leaves at its length.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Distance is the edit distance between a and b, counted in bytes, where
