@@ -208,13 +208,14 @@ func keepsRule(s Step) bool {
 // searches, matchers and field matches are copied, as ast.Rule.Copy does,
 // but most values are shared, because steps replace values and never
 // change them, except field references (renamed) and expansions (whose
-// alternatives are replaced), which are copied; modifiers are shared too
-// (no step changes them). Backends do not change values either;
-// TestApplyLeavesRuleUnchanged checks both on the corpus.
+// alternatives are replaced), which are copied; modifiers, tags and the
+// fields list are shared too (no step changes them in place). Backends do
+// not change them either; TestApplyLeavesRuleUnchanged checks both on the
+// corpus.
 func copyRule(r *ast.Rule) *ast.Rule {
 	c := *r
-	c.Tags = append([]string(nil), r.Tags...)
-	c.Fields = append([]string(nil), r.Fields...)
+	c.Tags = slices.Clip(r.Tags)     // shared: no step changes them
+	c.Fields = slices.Clip(r.Fields) // shared: map_fields replaces them
 	if r.Detection != nil {
 		d := *r.Detection
 		d.Searches = make([]*ast.Search, len(r.Detection.Searches))

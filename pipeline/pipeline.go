@@ -245,17 +245,23 @@ func Builtin(name string) *Pipeline {
 			return p
 		}
 	}
-	builtinOnce.Do(loadBuiltins)
-	if builtinErr != nil {
-		panic("pipeline: invalid built-in pipeline: " + builtinErr.Error())
-	}
-	return builtins[name]
+	return loadedBuiltins()[name]
 }
 
 // Builtins returns the built-in pipelines sorted by name.
 func Builtins() []*Pipeline {
-	Builtin("")
+	loadedBuiltins()
 	return builtinList
+}
+
+// loadedBuiltins returns the built-in pipelines by name and alias, parsed
+// once for the process.
+func loadedBuiltins() map[string]*Pipeline {
+	builtinOnce.Do(loadBuiltins)
+	if builtinErr != nil {
+		panic("pipeline: invalid built-in pipeline: " + builtinErr.Error())
+	}
+	return builtins
 }
 
 // Load parses a pipeline file. readFile resolves files the pipeline names

@@ -50,5 +50,8 @@ func TestApplyLeavesRuleUnchanged(t *testing.T) {
 		if diff := cmp.Diff(before.Detection, r.Detection); diff != "" {
 			t.Fatalf("%s: converting it changed the rule (-before +after):\n%s", r.DocPos, diff)
 		}
+		if diff := cmp.Diff([][]string{before.Tags, before.Fields}, [][]string{r.Tags, r.Fields}); diff != "" {
+			t.Fatalf("%s: converting it changed the rule's tags or fields (-before +after):\n%s", r.DocPos, diff)
+		}
 	}
 }
