@@ -343,38 +343,47 @@ func (p *printer) list(vals []ast.Value) {
 // equalities one by one: the reference's "has_all" list would look for
 // them as terms anywhere in the value, where the field must equal each.
 func (p *printer) sameField(ms []*backends.Match, or bool) {
-	field := ms[0].Field
+	c := p.column(ms[0].Field)
+	op := " and "
 	var plain []ast.Value
+	rest := ms
+	if or {
+		op = " or "
+		plain, rest = splitPlain(ms)
+	}
+	if len(plain) > 0 {
+		if len(rest) == 0 {
+			p.in(c, plain)
+			return
+		}
+		p.write(c.text(), " in~ (")
+		p.list(plain)
+		p.write(")", op)
+	}
+	p.chain(len(rest), op, func(i int) { p.value(rest[i], c) })
+}
+
+// splitPlain separates the plain values of ms (see isPlain) from the
+// other matches, each in order.
+func splitPlain(ms []*backends.Match) (plain []ast.Value, rest []*backends.Match) {
+	n := 0
 	for _, m := range ms {
-		if isPlain(m.Value) && or {
+		if isPlain(m.Value) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, ms
+	}
+	plain, rest = make([]ast.Value, 0, n), make([]*backends.Match, 0, len(ms)-n)
+	for _, m := range ms {
+		if isPlain(m.Value) {
 			plain = append(plain, m.Value)
-		}
-	}
-	op := " or "
-	if !or {
-		op = " and "
-	}
-	first := true
-	if plain != nil {
-		first = false
-		if len(plain) == len(ms) {
-			p.in(field, plain)
 		} else {
-			p.write(p.asText(field), " in~ (")
-			p.list(plain)
-			p.b.WriteString(")")
-		}
-	}
-	var rest []*backends.Match
-	for _, m := range ms {
-		if !isPlain(m.Value) || plain == nil {
 			rest = append(rest, m)
 		}
 	}
-	if !first && len(rest) > 0 {
-		p.b.WriteString(op)
-	}
-	p.chain(len(rest), op, func(i int) { p.match(rest[i]) })
+	return plain, rest
 }
 
 func isPlain(v ast.Value) bool {
@@ -416,7 +425,11 @@ func (p *printer) match(m *backends.Match) {
 		p.keyword(m)
 		return
 	}
-	c := p.column(m.Field)
+	p.value(m, p.column(m.Field))
+}
+
+// value writes the test of the value of m on its field, written c.
+func (p *printer) value(m *backends.Match, c column) {
 	switch v := m.Value.(type) {
 	case *ast.String:
 		if n, ok := numberText(v); ok && c.kind == numeric {

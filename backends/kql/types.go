@@ -143,12 +143,11 @@ func boolText(s *ast.String) (string, bool) {
 	return "", false
 }
 
-// in writes "field in~ (...)". On a numeric column, numbers (and strings
-// that are numbers) are listed as numbers with "in": "in~" takes strings
-// only.
-func (p *printer) in(field string, vals []ast.Value) {
-	f := p.ref(field)
-	if p.kind(field) == numeric {
+// in writes "field in~ (...)" for column c. On a numeric column, numbers
+// (and strings that are numbers) are listed as numbers with "in": "in~"
+// takes strings only.
+func (p *printer) in(c column, vals []ast.Value) {
+	if c.kind == numeric {
 		nums := make([]string, 0, len(vals))
 		for _, v := range vals {
 			switch v := v.(type) {
@@ -161,11 +160,11 @@ func (p *printer) in(field string, vals []ast.Value) {
 			}
 		}
 		if len(nums) == len(vals) {
-			p.b.WriteString(f + " in (" + strings.Join(nums, ", ") + ")")
+			p.write(c.ref, " in (", strings.Join(nums, ", "), ")")
 			return
 		}
 	}
-	p.b.WriteString(p.asText(field) + " in~ (")
+	p.write(c.text(), " in~ (")
 	p.list(vals)
 	p.b.WriteString(")")
 }
