@@ -80,6 +80,12 @@ func (s *ReplaceSegments) apply(x *run) {
 // value with several spellings becomes an item of its own, whose values
 // are the spellings (an OR), ANDed with the rest.
 func (s *ReplaceSegments) item(x *run, fm *ast.FieldMatch) ast.Matcher {
+	if !slices.ContainsFunc(fm.Values, func(v ast.Value) bool {
+		str, ok := v.(*ast.String)
+		return ok && !x.res.hasExpression(str) && s.matches(str)
+	}) {
+		return fm // most items: nothing to respell
+	}
 	var vals []ast.Value
 	var split []*ast.FieldMatch
 	changed := false
@@ -163,6 +169,22 @@ func (s *ReplaceSegments) replace(v *ast.String) []ast.Value {
 		vals[i] = &ast.String{ValuePos: v.ValuePos, Parts: parts, Cased: v.Cased, Bytes: v.Bytes}
 	}
 	return vals
+}
+
+// matches reports whether a segment of v is one that the step replaces
+// (replace would respell v).
+func (s *ReplaceSegments) matches(v *ast.String) bool {
+	for _, p := range v.Parts {
+		if p.Kind != ast.Literal {
+			continue
+		}
+		for seg := range strings.SplitSeq(p.Text, s.Separator) {
+			if _, ok := s.repls[strings.ToUpper(seg)]; ok && seg != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // after returns the parts of a replacement that follow parts: without
