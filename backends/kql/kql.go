@@ -432,17 +432,7 @@ func (p *printer) match(m *backends.Match) {
 func (p *printer) value(m *backends.Match, c column) {
 	switch v := m.Value.(type) {
 	case *ast.String:
-		if n, ok := numberText(v); ok && c.kind == numeric {
-			p.write(c.ref, " == ", n)
-			return
-		}
-		if b, ok := boolText(v); ok && c.kind == boolean {
-			p.write(c.ref, " == ", b)
-			return
-		}
-		// A text test on a column of another type compares its text
-		// form.
-		p.str(c.text(), v)
+		p.stringValue(c, v)
 	case *ast.Number:
 		if c.kind == text || c.kind == other || c.kind == dynamicKind {
 			p.test(c.text(), "=~", v.Text)
@@ -468,6 +458,25 @@ func (p *printer) value(m *backends.Match, c column) {
 	default:
 		p.matchOther(m, c)
 	}
+}
+
+// stringValue writes the test of a string value on column c: a number or
+// a boolean on a column of that kind, when the string is one, else a text
+// test (on a column of another type, of its text form).
+func (p *printer) stringValue(c column, v *ast.String) {
+	switch c.kind {
+	case numeric:
+		if n, ok := numberText(v); ok {
+			p.write(c.ref, " == ", n)
+			return
+		}
+	case boolean:
+		if b, ok := boolText(v); ok {
+			p.write(c.ref, " == ", b)
+			return
+		}
+	}
+	p.str(c.text(), v)
 }
 
 // presence writes the test of a null value or of the exists modifier.
