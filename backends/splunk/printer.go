@@ -159,7 +159,7 @@ func (p *printer) in(ms []*backends.Match) {
 		}
 		switch v := m.Value.(type) {
 		case *ast.String:
-			p.b.WriteString(quoteValue(v))
+			writeValue(&p.b, v)
 		case *ast.Number:
 			p.b.WriteString(v.Text)
 		}
@@ -183,7 +183,9 @@ func (p *printer) match(m *backends.Match) {
 		if e, ok := p.res.Expression(v, f); ok {
 			p.b.WriteString(e)
 		} else if p.placeholders(v) {
-			p.b.WriteString(f + "=" + quoteValue(v))
+			p.b.WriteString(f)
+			p.b.WriteByte('=')
+			writeValue(&p.b, v)
 		}
 	case *ast.Number:
 		p.b.WriteString(f + "=" + v.Text)
@@ -223,7 +225,7 @@ func (p *printer) keyword(m *backends.Match) {
 	switch v := m.Value.(type) {
 	case *ast.String:
 		if p.placeholders(v) {
-			p.b.WriteString(quoteValue(v))
+			writeValue(&p.b, v)
 		}
 	case *ast.Number:
 		p.b.WriteString(v.Text)

@@ -33,23 +33,28 @@ func quoteText(s string) string {
 // escape for a literal asterisk either; like the reference, a literal "*"
 // is written as "\*". Backslash and double quote are escaped.
 func quoteValue(s *ast.String) string {
+	var b strings.Builder
+	writeValue(&b, s)
+	return b.String()
+}
+
+// writeValue writes s to b as quoteValue returns it.
+func writeValue(b *strings.Builder, s *ast.String) {
 	n := 2
 	for _, p := range s.Parts {
 		n += len(p.Text) + 1
 	}
-	var b strings.Builder
 	b.Grow(n + n/8)
 	b.WriteByte('"')
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case ast.Literal:
-			writeEscaped(&b, p.Text)
+			writeEscaped(b, p.Text)
 		case ast.WildcardMulti, ast.WildcardSingle:
 			b.WriteByte('*')
 		}
 	}
 	b.WriteByte('"')
-	return b.String()
 }
 
 // writeEscaped writes the literal text s of a search value: a backslash
