@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"fmt"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -34,7 +34,7 @@ func (s *AddCondition) apply(x *run) {
 		return
 	}
 	x.added++
-	name := fmt.Sprintf("_pipeline_%s_%d", s.ID, x.added)
+	name := "_pipeline_" + s.ID + "_" + strconv.Itoa(x.added)
 	fm := &ast.FieldMatch{KeyPos: d.DetPos, Field: s.Field, Negate: s.Negate}
 	for _, v := range s.Values {
 		fm.Values = append(fm.Values, ast.NewString(d.DetPos, v))
