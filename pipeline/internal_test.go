@@ -219,3 +219,30 @@ func TestHashAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// TestTestsTags checks which pipelines the rejection answers keep per tags
+// (givesTable): those with a step or a reason whose condition tests them.
+func TestTestsTags(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{"name: x\ntransformations:\n  - type: set_table\n    value: T\n", false},
+		{"name: x\ntransformations:\n  - type: set_table\n    value: T\n    when: {tag: attack.t1}\n", true},
+		{"name: x\ntables:\n  categories: {a: A}\n  reasons:\n    - tag: [attack.t1]\n      message: no\n", true},
+	}
+	for _, tt := range tests {
+		p, err := Load("p.yml", []byte(tt.src), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if p.testsTags != tt.want {
+			t.Errorf("%q: testsTags = %v, want %v", tt.src, p.testsTags, tt.want)
+		}
+	}
+	for _, p := range Builtins() {
+		if p.testsTags != p.conditionsTestTags() {
+			t.Errorf("%s: testsTags not set", p.Name)
+		}
+	}
+}

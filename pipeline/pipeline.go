@@ -45,6 +45,26 @@ type Pipeline struct {
 	Vars       map[string][]string // placeholder values
 
 	Steps []Step // the transformations, in order
+
+	testsTags bool // a condition of the pipeline tests the rule's tags (set by parse)
+}
+
+// conditionsTestTags reports whether a step's condition or a rejection
+// reason of p tests the rule's tags.
+func (p *Pipeline) conditionsTestTags() bool {
+	for _, s := range p.Steps {
+		if c := s.Common().When; c != nil && len(c.Tag) > 0 {
+			return true
+		}
+	}
+	if p.Tables != nil {
+		for _, r := range p.Tables.Reasons {
+			if len(r.When.Tag) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // A Table is a table schema: its columns and their types.
@@ -374,6 +394,7 @@ func parse(filename string, src []byte, readFile func(string) ([]byte, error)) (
 			p.Steps = append(p.Steps, s)
 		}
 	}
+	p.testsTags = p.conditionsTestTags()
 	d.errs.Sort()
 	return p, d.errs.Err()
 }

@@ -117,8 +117,7 @@ func (x *run) alternatives() []string {
 	opt := x.opt
 	opt.noSuggest = true
 	ls := x.orig.Logsource
-	key := tableKey{category: ls.Category, product: ls.Product, service: ls.Service,
-		tags: strings.Join(x.orig.Tags, "\n"), queryTable: opt.QueryTable}
+	key := tableKey{category: ls.Category, product: ls.Product, service: ls.Service, queryTable: opt.QueryTable}
 	var out []string
 	for _, p := range Builtins() {
 		if x.inRun(p.Name) || !slices.ContainsFunc(p.Targets, func(t string) bool { return slices.Contains(x.p.Targets, t) }) {
@@ -140,9 +139,10 @@ func (x *run) inRun(name string) bool {
 // follow from the log source, except where a pipeline finds them from the
 // event IDs of a rule without a category: so the answer is that for a rule
 // of the same log source without searches, kept per pipeline and log
-// source, and only such rules are applied whole. Every rejected rule asks
-// this of every built-in pipeline. key holds the rule's log source, tags
-// and query table (see alternatives).
+// source (and tags, for a pipeline whose conditions test them), and only
+// such rules are applied whole. Every rejected rule asks this of every
+// built-in pipeline. key holds the rule's log source and query table (see
+// alternatives).
 func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 	if r.Detection == nil {
 		res, err := Apply([]*Pipeline{p}, r, opt)
@@ -153,6 +153,9 @@ func (p *Pipeline) givesTable(r *ast.Rule, opt Options, key tableKey) bool {
 		scan = p.Tables.EventIDs
 	}
 	key.p, key.eventIDs = p, scan.key(r)
+	if p.testsTags {
+		key.tags = strings.Join(r.Tags, "\n")
+	}
 	if gives, ok := tableCache.load(key); ok {
 		return gives
 	}
