@@ -239,12 +239,7 @@ func (s *String) Text() string {
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case Literal:
-			for i := 0; i < len(p.Text); i++ {
-				if c := p.Text[i]; c == '*' || c == '?' {
-					b.WriteByte('\\')
-				}
-				b.WriteByte(p.Text[i])
-			}
+			writeLiteral(&b, p.Text)
 		case WildcardMulti:
 			b.WriteByte('*')
 		case WildcardSingle:
@@ -254,6 +249,22 @@ func (s *String) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// writeLiteral writes the text of a literal part as Text does: each "*"
+// and "?" escaped with a backslash.
+func writeLiteral(b *strings.Builder, t string) {
+	for {
+		i := strings.IndexAny(t, "*?")
+		if i < 0 {
+			b.WriteString(t)
+			return
+		}
+		b.WriteString(t[:i])
+		b.WriteByte('\\')
+		b.WriteByte(t[i])
+		t = t[i+1:]
+	}
 }
 
 // textSize is the size of the text form of s without escapes: the room

@@ -51,11 +51,13 @@ func TestParseString(t *testing.T) {
 
 func TestStringText(t *testing.T) {
 	tests := map[string]string{
-		`foo\*bar`: `foo\*bar`,
-		`C:\\*`:    `C:\*`,
-		`who?mi`:   `who?mi`,
-		`C:\Temp\`: `C:\Temp\`,
-		`a\\\\b`:   `a\\b`,
+		`foo\*bar`:  `foo\*bar`,
+		`C:\\*`:     `C:\*`,
+		`who?mi`:    `who?mi`,
+		`C:\Temp\`:  `C:\Temp\`,
+		`a\\\\b`:    `a\\b`,
+		`*a\*b\?c*`: `*a\*b\?c*`,
+		`\*\?`:      `\*\?`,
 	}
 	for in, want := range tests {
 		if got := ParseString(Pos{}, in).Text(); got != want {
