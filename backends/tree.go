@@ -96,13 +96,13 @@ func resolve(s scope, x ast.Expr, inOr bool) Node {
 	case *ast.Not:
 		return &Not{Pos: x.NotPos, Arg: resolve(s, x.X, inOr)}
 	case *ast.And:
-		n := &And{Origin: FromCondition}
+		n := &And{Args: make([]Node, 0, len(x.X)), Origin: FromCondition}
 		for _, y := range x.X {
 			n.Args = append(n.Args, resolve(s, y, inOr))
 		}
 		return n
 	case *ast.Or:
-		n := &Or{Origin: FromCondition}
+		n := &Or{Args: make([]Node, 0, len(x.X)), Origin: FromCondition}
 		for _, y := range x.X {
 			n.Args = append(n.Args, resolve(s, y, true))
 		}
@@ -134,7 +134,7 @@ func (s detectionScope) ident(x *ast.Ident, inOr bool) Node {
 }
 
 func (s detectionScope) of(x *ast.Of, inOr bool) []Node {
-	var args []Node
+	args := make([]Node, 0, len(s.d.Searches))
 	for _, se := range s.d.Searches {
 		if x.Them && strings.HasPrefix(se.Name, "_") {
 			continue // "them" leaves out identifiers starting with "_"
