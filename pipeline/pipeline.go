@@ -118,6 +118,10 @@ type EventIDGroup struct {
 	// table for these events: a rule that tests one of them (and no event
 	// ID of a group with a table) is rejected with it.
 	Reason string
+	// Services, when set, limits the group to rules of these log source
+	// services ("" for a rule without one): event IDs are numbered per
+	// log, and Sysmon's 21 is not the TerminalServices log's 21.
+	Services []string
 }
 
 // A Mapping maps Sigma field names to one or more target fields, in the
@@ -320,10 +324,11 @@ type tablesFormat struct {
 		Detections string   `yaml:"detections"`
 		Fields     []string `yaml:"fields"`
 		Groups     []struct {
-			Name   string  `yaml:"name"`
-			IDs    []int64 `yaml:"ids"`
-			Table  string  `yaml:"table"`
-			Reason string  `yaml:"reason"`
+			Name     string   `yaml:"name"`
+			IDs      []int64  `yaml:"ids"`
+			Table    string   `yaml:"table"`
+			Reason   string   `yaml:"reason"`
+			Services []string `yaml:"services"`
 		} `yaml:"groups"`
 	} `yaml:"event_ids"`
 	Error   string `yaml:"error"`
@@ -407,7 +412,7 @@ func tableSelection(f *tablesFormat) *TableSelection {
 	if e := f.EventIDs; e != nil {
 		scan := &EventIDScan{Detections: e.Detections, Fields: e.Fields}
 		for _, g := range e.Groups {
-			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table, Reason: g.Reason})
+			scan.Groups = append(scan.Groups, EventIDGroup{Name: g.Name, IDs: g.IDs, Table: g.Table, Reason: g.Reason, Services: g.Services})
 		}
 		ts.EventIDs = scan
 	}
@@ -523,7 +528,7 @@ var (
 	tablesKeys   = []string{"categories", "event_ids", "error", "reasons"}
 	reasonKeys   = []string{"category", "category_not", "product", "service", "tag", "message"}
 	eventIDsKeys = []string{"detections", "fields", "groups"}
-	groupKeys    = []string{"name", "ids", "table", "reason"}
+	groupKeys    = []string{"name", "ids", "table", "reason", "services"}
 	condKeys     = []string{"category", "category_not", "product", "service", "table", "table_not", "applied", "not_applied", "tag"}
 )
 

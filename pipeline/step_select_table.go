@@ -272,7 +272,7 @@ func (x *run) scanEventIDs(scan *EventIDScan) *EventIDGroup {
 	for _, items := range scan.scanned(x.rule) {
 		for fm := range items {
 			for _, v := range fm.Values {
-				g := scan.group(v)
+				g := scan.group(v, x.rule.Logsource.Service)
 				switch {
 				case g == nil:
 				case g.Table != "":
@@ -287,13 +287,16 @@ func (x *run) scanEventIDs(scan *EventIDScan) *EventIDGroup {
 }
 
 // group returns the first group with a table or a reason that lists event
-// ID v, or nil.
-func (scan *EventIDScan) group(v ast.Value) *EventIDGroup {
+// ID v for rules of log source service, or nil.
+func (scan *EventIDScan) group(v ast.Value, service string) *EventIDGroup {
 	id, ok := eventID(v)
 	if !ok {
 		return nil
 	}
 	for i, g := range scan.Groups {
+		if g.Services != nil && !slices.Contains(g.Services, service) {
+			continue
+		}
 		if slices.Contains(g.IDs, id) && (g.Table != "" || g.Reason != "") {
 			return &scan.Groups[i]
 		}

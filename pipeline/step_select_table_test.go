@@ -55,3 +55,37 @@ func TestReasonErrors(t *testing.T) {
 		}
 	}
 }
+
+// An event ID group with services applies to rules of those services only
+// ("" for a rule without one): Sysmon's event 21 is not another log's 21.
+func TestEventIDGroupServices(t *testing.T) {
+	p, err := Load("r.yml", []byte(`name: r
+targets: [kusto]
+tables:
+  event_ids:
+    detections: sel
+    fields: [EventID]
+    groups:
+      - {name: wmi, ids: [21], reason: "no WMI events", services: [sysmon, ""]}
+      - {name: other, ids: [21], table: Other}
+transformations:
+  - type: select_table
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for service, want := range map[string]string{"sysmon": "no WMI events", "": "no WMI events", "terminalservices": ""} {
+		ls := "{product: windows}"
+		if service != "" {
+			ls = "{product: windows, service: " + service + "}"
+		}
+		r := rule(t, "title: t\nlogsource: "+ls+"\ndetection: {sel: {EventID: 21}, condition: sel}\n")
+		res, err := Apply([]*Pipeline{p}, r, Options{})
+		switch {
+		case want == "" && (err != nil || res.Table != "Other"):
+			t.Errorf("service %q: table %v, error %v; want Other", service, res, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("service %q: error %v; want %q", service, err, want)
+		}
+	}
+}
