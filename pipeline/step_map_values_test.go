@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -54,3 +55,45 @@ func TestMapValuesUnavailable(t *testing.T) {
 		t.Errorf("a required unmapped value: got %v, want a rejection naming it", err)
 	}
 }
+
+// A string is looked up in any case unless cased. With unavailable, the
+// values listed are all the field holds: a value with wildcards or a
+// regular expression stands for the listed values it matches, and an all
+// list for those that every value of the list matches.
+func TestMapValuesCaseAndPatterns(t *testing.T) {
+	p, err := Load("m.yml", []byte("name: m\ntransformations:\n  - type: map_values\n    fields: [EventType]\n    values: {CreateKey: KeyCreated, SetValue: ValueSet, DeleteValue: ValueDeleted}\n    unavailable: \"no type {value}\"\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ item, want string }{
+		{"EventType: setVALUE", "ValueSet"},
+		{"EventType|endswith: value", "ValueDeleted ValueSet"},
+		{"EventType: '*e?ey'", "KeyCreated"},
+		{"EventType|re: '^(Create|Set)'", "KeyCreated ValueSet"},
+		{"EventType|contains|all: [lu, SET]", "ValueSet"},
+		{"EventType|cased: setvalue", "error: EventType: no type setvalue;"},
+		{"EventType|startswith: Rename", "error: EventType: no type Rename*;"},
+	} {
+		r := rule(t, "title: t\nlogsource: {category: registry_set}\ndetection:\n  s:\n    "+tt.item+"\n  condition: s\n")
+		res, err := Apply([]*Pipeline{p}, r, Options{})
+		var got []string
+		if err != nil {
+			got = []string{"error: " + position.ReplaceAllString(err.Error(), "")}
+		} else {
+			ast.FieldMatches(res.Rule.Detection.Searches[0].Body, func(fm *ast.FieldMatch) {
+				for _, v := range fm.Values {
+					got = append(got, v.(*ast.String).Plain())
+				}
+				if fm.All {
+					got = append(got, "(all)")
+				}
+			})
+		}
+		if g := strings.Join(got, " "); !strings.HasPrefix(g, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.item, g, tt.want)
+		}
+	}
+}
+
+// position is the file:line:col: that opens an error.
+var position = regexp.MustCompile(`^\S+:\d+:\d+: `)

@@ -13,7 +13,9 @@ import (
 
 // Sysmon writes a process's account as DOMAIN\user; Defender keeps the
 // name and the domain in two columns. Whatever a rule tests on User (a
-// whole account, a part of either side, a text without the backslash), the
+// whole account, a part of either side, a text without the backslash, a
+// regular expression, a wildcard that may stand for the backslash, a
+// case-sensitive value, neq), the
 // microsoft_xdr query must find exactly the processes whose Sysmon event
 // the rule matches.
 func TestDomainUserSplitAgrees(t *testing.T) {
@@ -44,6 +46,13 @@ func TestDomainUserSplitAgrees(t *testing.T) {
 		`User: 'CONTOSO\adm_bob'`,
 		`User|endswith: '\alice'`,
 		"ParentUser|contains: 'RITY'",
+		`User|re: '(?i)ty\\sys'`,
+		"User: 'NT*SYSTEM'",
+		"User: 'WORKGROUP?alice'",
+		`User|cased: 'nt authority\system'`,
+		`User|cased: 'NT AUTHORITY\SYSTEM'`,
+		`User|contains: 'TY\SY\X'`,
+		`User|neq: 'CONTOSO\adm_bob'`,
 	}
 	dir := t.TempDir()
 	for i, sel := range tests {
