@@ -103,7 +103,9 @@ func algorithmName(text string) string {
 }
 
 // hashAlgorithm splits a Hashes value: "ALGO=hash" or "ALGO|hash", or a bare
-// hash whose algorithm is told by its length.
+// hash whose algorithm is told by its length (wildcards, which contains,
+// startswith and endswith add, are no part of it: "*" and 31 digits are
+// no MD5 hash).
 func hashAlgorithm(text string, valid []string) (algo, hash string) {
 	sep := "|"
 	if !strings.Contains(text, sep) {
@@ -118,7 +120,7 @@ func hashAlgorithm(text string, valid []string) (algo, hash string) {
 		return "", hash
 	}
 	hash = name // all of the text, or what comes before the first of several separators
-	switch len(hash) {
+	switch len(strings.Trim(hash, "*")) {
 	case 32:
 		return "MD5", hash
 	case 40:
