@@ -41,6 +41,7 @@ func SharedDir() (string, bool) {
 type Test struct {
 	Name       string // the folder's path under rules/, slash-separated
 	Rule       string // the rule file in the corpus
+	Src        []byte // the rule's text, when it is not read from the file Rule
 	RulePath   string // the rule's path under the corpus, slash-separated
 	MatchCount int    // events Sigma's rule matches, 0 when not given
 	Events     []rowmodel.WindowsEvent
@@ -248,7 +249,7 @@ func (o *Outcome) Converted() bool { return o.ConvertErr == nil && len(o.Queries
 // on the rows of all events together, then on each event's rows alone.
 func (h *Harness) Run(t *Test) Outcome {
 	o := Outcome{Test: t, Rows: map[string]int{}}
-	res := engine.Run(h.cfg, []engine.Input{{Name: t.Rule}})
+	res := engine.Run(h.cfg, []engine.Input{{Name: t.Rule, Src: t.Src}})
 	var rule *ast.Rule
 	for _, r := range res {
 		if r.Err != nil && o.ConvertErr == nil {
