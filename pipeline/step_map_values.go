@@ -17,7 +17,8 @@ import (
 // case, unless cased) becomes its replacements (several make an OR).
 //
 // With Unavailable, Values lists every value the field holds: a value
-// with wildcards or a regular expression stands for the values it matches,
+// with wildcards, a regular expression or a comparison with a number (lt,
+// gte...) stands for the values it matches,
 // and a value that Values does not list is data the target lacks, with
 // that reason ({value} is the value): it is left out of an OR or a filter
 // with a warning, or rejects the rule (see unavailable.go).
@@ -96,6 +97,8 @@ func (s *MapValues) keys(v ast.Value) (keys []string, text string, cased, ok boo
 		return nil, v.Source(), v.Cased, s.Unavailable != ""
 	case *ast.Regex:
 		return s.matching(regexp.Compile(regexText(v))), v.Pattern, false, s.Unavailable != ""
+	case *ast.Compare:
+		return s.comparing(v), v.Op.String() + " " + v.Number.Text, false, s.Unavailable != ""
 	case *ast.Number:
 		return s.lookup(v.Text, true), v.Text, false, true
 	case *ast.Bool:
@@ -164,6 +167,23 @@ func (s *MapValues) matching(re *regexp.Regexp, err error) []string {
 	var out []string
 	for _, k := range s.sortedKeys() {
 		if re.MatchString(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// comparing returns the keys of Values that are numbers the comparison
+// holds for, in sorted order.
+func (s *MapValues) comparing(c *ast.Compare) []string {
+	n, err := strconv.ParseFloat(c.Number.Text, 64)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range s.sortedKeys() {
+		x, err := strconv.ParseFloat(k, 64)
+		if err == nil && [...]bool{x < n, x <= n, x > n, x >= n}[c.Op] {
 			out = append(out, k)
 		}
 	}

@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -120,14 +121,18 @@ func numberText(s *ast.String) (string, bool) {
 		}
 		return strconv.FormatInt(n, 10), true
 	}
-	if _, err := strconv.ParseInt(t, 10, 64); err == nil {
-		return t, true
-	}
-	if _, err := strconv.ParseFloat(t, 64); err == nil && t != "" && !strings.ContainsAny(t, "eEnN") {
-		return t, true
+	if decimalNumber.MatchString(t) {
+		if _, err := strconv.ParseFloat(t, 64); err == nil {
+			return t, true
+		}
 	}
 	return "", false
 }
+
+// decimalNumber is a number as KQL writes it and Sigma's text means it:
+// digits, perhaps a sign and a fraction (Go's parsers also take "5_000"
+// and "5.", which are no KQL numbers).
+var decimalNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
 // boolText returns "true" or "false" for a plain string that says so.
 func boolText(s *ast.String) (string, bool) {

@@ -303,15 +303,21 @@ var logonTypes = map[string]string{
 
 // securityLogon: Security 4624/4625 → DeviceLogonEvents LogonSuccess /
 // LogonFailed [logon]: the account logged on is the Target; RemoteIP and
-// RemoteDeviceName are the source of the logon ("-" means none).
+// RemoteDeviceName are the source of the logon ("-" means none). The
+// process that asked for the logon (ProcessName) is the initiating
+// process, and the Subject, the account that asked, its account
+// ("InitiatingProcessAccountName: User name of the account that ran the
+// process responsible for the event" [logon]), as for 4688 and 4698.
 func securityLogon(ev WindowsEvent, action string) []Row {
 	v := map[string]any{
-		"ActionType":    action,
-		"AccountName":   ev.Field("TargetUserName"),
-		"AccountDomain": ev.Field("TargetDomainName"),
-		"AccountSid":    ev.Field("TargetUserSid"),
-		"LogonType":     logonTypes[ev.Field("LogonType")],
-		"LogonId":       number(ev, "TargetLogonId"),
+		"ActionType":                     action,
+		"AccountName":                    ev.Field("TargetUserName"),
+		"AccountDomain":                  ev.Field("TargetDomainName"),
+		"AccountSid":                     ev.Field("TargetUserSid"),
+		"LogonType":                      logonTypes[ev.Field("LogonType")],
+		"LogonId":                        number(ev, "TargetLogonId"),
+		"InitiatingProcessAccountName":   ev.Field("SubjectUserName"),
+		"InitiatingProcessAccountDomain": ev.Field("SubjectDomainName"),
 	}
 	if ip := ev.Field("IpAddress"); ip != "-" {
 		v["RemoteIP"], v["RemotePort"] = ip, number(ev, "IpPort")
