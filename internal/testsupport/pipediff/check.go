@@ -17,10 +17,11 @@ const (
 	Rejected                 // the pipeline does not convert the rule (a field or value the target lacks)
 	NoRow                    // the row model records no row for the event
 	Undecided                // the match package or the KQL evaluator cannot decide
+	Warned                   // they disagree where the conversion warned that the query is broader or narrower
 )
 
 func (v Verdict) String() string {
-	return [...]string{"agree", "disagree", "rejected", "no row", "undecided"}[v]
+	return [...]string{"agree", "disagree", "rejected", "no row", "undecided", "warned"}[v]
 }
 
 // An Outcome is the result of one case.
@@ -56,6 +57,8 @@ func Check(h *regression.Harness, c *Case) Outcome {
 		o.Verdict = NoRow
 	case e.Fired == e.Sigma:
 		o.Verdict = Agree
+	case len(r.Warnings) > 0:
+		o.Verdict, o.Err = Warned, fmt.Errorf("%s", strings.Join(r.Warnings, "\n"))
 	default:
 		o.Verdict = Disagree
 	}

@@ -5,6 +5,8 @@
 // event's regression rule, whose items test the values the event has:
 // equality, substrings under contains, startswith and endswith, changed
 // case, near misses, lists, the all modifier, negation, null and exists.
+// Events of log sources the regression lacks are derived from the real
+// ones (derive.go).
 // Each rule is converted with the pipeline and run on the rows the
 // pipeline's row model gives for the event (package regression's Harness);
 // the match package evaluates the rule on the event itself. The two

@@ -225,6 +225,7 @@ type Outcome struct {
 	Test       *Test
 	Queries    []string
 	ConvertErr error          // the rule does not convert
+	Warnings   []string       // the conversion's warnings (a part of the rule left out, ...)
 	Rows       map[string]int // modelled rows by table
 	NoRow      []string       // why events have no row, one entry per distinct reason
 	Fired      int            // rows the queries output (all queries together, on all events)
@@ -254,6 +255,9 @@ func (h *Harness) Run(t *Test) Outcome {
 	for _, r := range res {
 		if r.Err != nil && o.ConvertErr == nil {
 			o.ConvertErr = r.Err
+		}
+		for _, w := range r.Warnings {
+			o.Warnings = append(o.Warnings, w.Error())
 		}
 		if d, ok := r.Doc.(*ast.Rule); ok && rule == nil {
 			rule = d
