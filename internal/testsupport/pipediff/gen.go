@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,8 @@ type Case struct {
 	Field   string // the field the item tests
 	Kind    Kind
 	Negated bool     // the item is a filter that the condition excludes
+	With    *Case    // another item, on another field, or nil
+	Or      bool     // With is an alternative (1 of), else ANDed
 	Item    string   // the item as written (key: values)
 	Texts   []string // the literal texts of its values
 	Rule    string   // the rule, YAML text
@@ -70,7 +73,15 @@ func (c *Case) String() string {
 	if c.Negated {
 		neg = "not "
 	}
-	return fmt.Sprintf("%s: %s%s (%s)", c.Source.Test, neg, c.Item, c.Kind)
+	with := ""
+	if c.With != nil {
+		op := "and"
+		if c.Or {
+			op = "or"
+		}
+		with = fmt.Sprintf(" %s %s (%s)", op, c.With.Item, c.With.Kind)
+	}
+	return fmt.Sprintf("%s: %s%s (%s)%s", c.Source.Test, neg, c.Item, c.Kind, with)
 }
 
 // Generate writes perField cases for each field of each source, from
@@ -95,8 +106,24 @@ func Generate(seed int64, sources []*Source, perField int) []*Case {
 func GenerateOne(rng *rand.Rand, s *Source, field string) *Case { return generate(rng, s, field) }
 
 func generate(rng *rand.Rand, s *Source, field string) *Case {
+	c := item(rng, s, field)
+	if c == nil {
+		return nil
+	}
+	c.Negated = rng.Intn(4) == 0
+	if others := slices.DeleteFunc(s.Fields(), func(f string) bool { return f == field }); len(others) > 0 && rng.Intn(4) == 0 {
+		// Another item on another field: ANDed, or an alternative.
+		c.With = item(rng, s, others[rng.Intn(len(others))])
+		c.Or = c.With != nil && !c.Negated && rng.Intn(2) == 0
+	}
+	c.Rule = ruleText(s, c)
+	return c
+}
+
+// item writes one item of a random kind for a field of a source.
+func item(rng *rand.Rand, s *Source, field string) *Case {
 	g := &gen{rng: rng}
-	c := &Case{Source: s, Field: field, Negated: rng.Intn(4) == 0}
+	c := &Case{Source: s, Field: field}
 	switch v := s.Data[field].(type) {
 	case string:
 		c.Kind = oneOf(g, stringKinds)
@@ -114,12 +141,13 @@ func generate(rng *rand.Rand, s *Source, field string) *Case {
 		return nil
 	}
 	c.Texts = g.texts
-	c.Rule = ruleText(s, c)
 	return c
 }
 
 // ruleText writes the rule of a case: the event's log source, its event
-// ID when the log source is a service (as such rules test it), the item.
+// ID when the log source is a service (as such rules test it), the item,
+// and the other item: in the same search, as an alternative (1 of), or,
+// when the item is negated, in the search the filter is taken from.
 func ruleText(s *Source, c *Case) string {
 	var b strings.Builder
 	b.WriteString("title: pipediff\nlogsource:\n")
@@ -133,17 +161,34 @@ func ruleText(s *Source, c *Case) string {
 	if s.Logsource["category"] == "" {
 		sel = fmt.Sprintf("    EventID: %d\n", s.Event.EventID)
 	}
-	item := "    " + strings.ReplaceAll(c.Item, "\n", "\n    ") + "\n"
-	switch {
-	case !c.Negated:
-		fmt.Fprintf(&b, "  selection:\n%s%s  condition: selection\n", sel, item)
-	case sel == "":
-		fmt.Fprintf(&b, "  filter:\n%s  condition: not filter\n", item)
-	default:
-		fmt.Fprintf(&b, "  selection:\n%s  filter:\n%s  condition: selection and not filter\n", sel, item)
+	item, with := indent(c.Item), ""
+	if c.With != nil {
+		with = indent(c.With.Item)
 	}
+	cond := "selection"
+	switch {
+	case c.Or:
+		fmt.Fprintf(&b, "  alt_main:\n%s  alt_with:\n%s", item, with)
+		cond = "1 of alt_*"
+		if sel != "" {
+			fmt.Fprintf(&b, "  selection:\n%s", sel)
+			cond = "selection and 1 of alt_*"
+		}
+	case !c.Negated:
+		fmt.Fprintf(&b, "  selection:\n%s%s%s", sel, item, with)
+	default:
+		fmt.Fprintf(&b, "  filter:\n%s", item)
+		cond = "not filter"
+		if sel+with != "" {
+			fmt.Fprintf(&b, "  selection:\n%s%s", sel, with)
+			cond = "selection and not filter"
+		}
+	}
+	fmt.Fprintf(&b, "  condition: %s\n", cond)
 	return b.String()
 }
+
+func indent(item string) string { return "    " + strings.ReplaceAll(item, "\n", "\n    ") + "\n" }
 
 type gen struct {
 	rng   *rand.Rand

@@ -220,10 +220,11 @@ func hexNumber(s string) (uint64, bool) {
 // value is the event's text of the case's field.
 func (c *Case) value() string { return c.Source.Event.Field(c.Field) }
 
-// classify returns the approximation a disagreement is, or nil.
+// classify returns the approximation a disagreement is (of either item),
+// or nil.
 func classify(approx []approximation, c *Case) *approximation {
 	for i := range approx {
-		if approx[i].applies(c) {
+		if approx[i].applies(c) || c.With != nil && approx[i].applies(c.With) {
 			return &approx[i]
 		}
 	}
@@ -376,7 +377,8 @@ func (tl *tally) check(t *testing.T) {
 	if ratio := float64(tl.matched) / float64(max(agree, 1)); agree >= 1000 && (ratio < 0.15 || ratio > 0.85) {
 		t.Errorf("%.0f%% of the agreeing cases match: the generator must make both matches and non-matches frequent", 100*ratio)
 	}
-	if converted := tl.cases - tl.verdicts[Rejected]; converted*2 < tl.cases {
+	// About half of the events' fields have no Defender column.
+	if converted := tl.cases - tl.verdicts[Rejected]; converted*5 < tl.cases*2 {
 		t.Errorf("%d of %d cases convert: the generator must mostly test fields the target records", converted, tl.cases)
 	}
 }
