@@ -12,8 +12,8 @@ import (
 
 // The regression events are Sysmon 1, 7, 10, 11, 12, 13, Security 4701
 // and 4648, Task Scheduler 142: no network connection, DNS query, file
-// deletion, named pipe, driver load, Security process creation, logon or
-// task creation. Derive writes such events from the real ones, with the
+// deletion, named pipe, driver load, remote thread, key creation, Security
+// process creation, logon, failed logon or task creation. Derive writes such events from the real ones, with the
 // fields the Sysmon schema and the Security event documentation give
 // them: the process fields of a real process creation (image, IDs,
 // account, logon ID), the file of a real file creation, the hostnames and
@@ -39,6 +39,9 @@ var derivers = []deriver{
 	{1, "Security", 4688, service("security"), (*derivation).process4688},
 	{1, "Security", 4624, service("security"), (*derivation).logon},
 	{4701, "Security", 4698, service("security"), (*derivation).task},
+	{10, sysmonChannel, 8, category("create_remote_thread"), (*derivation).remoteThread},
+	{13, sysmonChannel, 12, category("registry_add"), (*derivation).keyCreated},
+	{1, "Security", 4625, service("security"), (*derivation).failedLogon},
 }
 
 const sysmonChannel = "Microsoft-Windows-Sysmon/Operational"
@@ -256,4 +259,46 @@ func hexID(v any) any {
 		return v
 	}
 	return fmt.Sprintf("0x%x", n)
+}
+
+// remoteThread: Sysmon 8, a thread the source process of a real process
+// access started in its target.
+func (d *derivation) remoteThread(s *Source) map[string]any {
+	v := map[string]any{}
+	for _, k := range []string{"RuleName", "UtcTime", "SourceProcessGuid", "SourceProcessId", "SourceImage",
+		"TargetProcessGuid", "TargetProcessId", "TargetImage", "SourceUser", "TargetUser"} {
+		if x, ok := s.Data[k]; ok {
+			v[k] = x
+		}
+	}
+	v["NewThreadId"] = json.Number(strconv.Itoa(4000 + d.n))
+	v["StartAddress"], v["StartModule"], v["StartFunction"] = "0x00007FFB1C2A0000", "-", "-"
+	return v
+}
+
+// keyCreated: Sysmon 12 CreateKey, the key of a real value set.
+func (d *derivation) keyCreated(s *Source) map[string]any {
+	target, _ := s.Data["TargetObject"].(string)
+	i := strings.LastIndexByte(target, '\\')
+	if i < 0 {
+		return nil
+	}
+	v := process(s)
+	v["EventType"], v["TargetObject"] = "CreateKey", target[:i]
+	return v
+}
+
+// failedLogon: Security 4625, a failed logon of a real process's account
+// (unknown user name or bad password).
+func (d *derivation) failedLogon(s *Source) map[string]any {
+	v := d.logon(s)
+	if v == nil {
+		return nil
+	}
+	delete(v, "TargetLogonId")
+	delete(v, "LogonGuid")
+	v["TargetUserSid"] = "S-1-0-0"
+	v["Status"], v["SubStatus"] = "0xc000006d", pick(d, []string{"0xc0000064", "0xc000006a"})
+	v["FailureReason"] = "%%2313"
+	return v
 }

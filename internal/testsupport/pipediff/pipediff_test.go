@@ -100,14 +100,14 @@ var xdrApproximations = []approximation{
 					return strings.Contains(d, t) && !strings.Contains(v, t)
 				})
 		}},
-	{"hexadecimal ID as a number",
-		"a logon or process ID written in hexadecimal is compared as the number Defender records " +
-			"(hex_numbers; the backend does the same for any hexadecimal text on a numeric column): 0x07e2aa " +
-			"and 0X7E2AA are the ID 0x7e2aa, which Sigma's text comparison tells apart.",
+	{"numbers compared as numbers",
+		"a number on a numeric column is compared as the number Defender records (hex_numbers for IDs " +
+			"written in hexadecimal; the backend for any number text, spaces trimmed): 0x07e2aa and 0X7E2AA " +
+			"are the ID 0x7e2aa, 050265 the port 50265, which Sigma's text comparison tells apart.",
 		func(c *Case) bool {
-			n, ok := hexNumber(c.value())
+			n, ok := numberOf(c.value())
 			return ok && slices.ContainsFunc(c.Texts, func(s string) bool {
-				m, ok := hexNumber(strings.TrimSpace(s))
+				m, ok := numberOf(strings.TrimSpace(s))
 				return ok && m == n && s != c.value()
 			})
 		}},
@@ -207,13 +207,13 @@ func oneEntry(v string, texts []string) bool {
 	return false
 }
 
-// hexNumber reads a number written 0x... .
-func hexNumber(s string) (uint64, bool) {
-	h, ok := strings.CutPrefix(strings.ToLower(s), "0x")
-	if !ok {
-		return 0, false
+// numberOf reads a number written in decimal or 0x... hexadecimal.
+func numberOf(s string) (uint64, bool) {
+	if h, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok {
+		n, err := strconv.ParseUint(h, 16, 64)
+		return n, err == nil
 	}
-	n, err := strconv.ParseUint(h, 16, 64)
+	n, err := strconv.ParseUint(s, 10, 64)
 	return n, err == nil
 }
 
