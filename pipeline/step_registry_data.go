@@ -17,7 +17,8 @@ import (
 // RegistryValueData == "1"), and "(Empty)", Sysmon's text for an empty
 // string, as the empty string. Sysmon's Details is the whole datum, so a
 // value that contains or ends with such a text ("*DWORD (0x00000001)*") is
-// that datum exactly.
+// that datum exactly, and so is one that finds a DWORD's eight digits
+// inside it ("*0x00000001*", "*(0x00000001)").
 //
 // Sysmon's texts that say only the type of the data ("DWORD" or "QWORD"
 // followed by a wildcard, "Binary Data" for binary data, which Sysmon does
@@ -89,6 +90,9 @@ func (s *RegistryData) value(x *run, fm *ast.FieldMatch, v ast.Value) ast.Value 
 	if n, isNum := sysmonNumber(text); isNum && whole {
 		repl, ok = n, true
 	}
+	if n, isNum := dwordDigits(str, text); isNum && whole {
+		repl, ok = n, true
+	}
 	if ok {
 		c := ast.NewString(str.ValuePos, repl)
 		c.Cased = str.Cased
@@ -103,6 +107,23 @@ func (s *RegistryData) value(x *run, fm *ast.FieldMatch, v ast.Value) ast.Value 
 		x.res.markUnavailable(v, fmt.Sprintf("the value %q tests Sysmon's text of registry data, which Defender records as a number without its type (only whole values like \"DWORD (0x00000001)\", or a type alone, have a counterpart)", str.Source()))
 	}
 	return v
+}
+
+// dwordText's digits, "0x00000001" or "(0x00000001)": Sysmon writes a
+// DWORD's eight hexadecimal digits nowhere else, so a value that finds
+// them inside the text (a "*" before them, and after them unless the
+// closing parenthesis ends the value) is the DWORD.
+var dwordHex = regexp.MustCompile(`^\(?0[xX]([0-9a-fA-F]{8})(\))?$`)
+
+// dwordDigits returns the decimal text of a value that tests a DWORD by
+// its digits, as above.
+func dwordDigits(str *ast.String, text string) (string, bool) {
+	m := dwordHex.FindStringSubmatch(text)
+	if m == nil || !str.StartsWith(ast.WildcardMulti) || m[2] == "" && !str.EndsWith(ast.WildcardMulti) {
+		return "", false
+	}
+	n, _ := strconv.ParseUint(m[1], 16, 32)
+	return strconv.FormatUint(n, 10), true
 }
 
 // sysmonTypes maps Sysmon's texts of a type alone to Defender's
