@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -53,7 +54,11 @@ func (s *SplitHashes) split(x *run, fm *ast.FieldMatch) ast.Matcher {
 		if algo != "" {
 			valid = true
 		} else if s.Unavailable != "" {
-			x.res.markUnavailable(v, strings.ReplaceAll(s.Unavailable, "{algorithm}", algorithmName(text)))
+			reason := strings.ReplaceAll(s.Unavailable, "{algorithm}", algorithmName(text))
+			if strings.Contains(text, ",") {
+				reason = fmt.Sprintf("the value %q spans several of Sysmon's ALGO=hash entries, and the target keeps each hash in its own field", text)
+			}
+			x.res.markUnavailable(v, reason)
 			other = append(other, v)
 			continue
 		}
