@@ -19,7 +19,7 @@ import (
 )
 
 var (
-	long = flag.Bool("long", false, "generate 20 cases per field of each event instead of 2 (about 80,000 cases)")
+	long = flag.Bool("long", false, "generate 20 cases per field of each event instead of 2 (about 160,000 cases)")
 	seed = flag.Int64("seed", defaultSeed, "the generator's seed")
 )
 
