@@ -17,7 +17,7 @@ const (
 	Rejected                 // the pipeline does not convert the rule (a field or value the target lacks)
 	NoRow                    // the row model records no row for the event
 	Undecided                // the match package or the KQL evaluator cannot decide
-	Warned                   // they disagree where the conversion warned that the query is broader or narrower
+	Warned                   // they disagree the way a warning of the conversion says (narrower or broader)
 )
 
 func (v Verdict) String() string {
@@ -57,12 +57,28 @@ func Check(h *regression.Harness, c *Case) Outcome {
 		o.Verdict = NoRow
 	case e.Fired == e.Sigma:
 		o.Verdict = Agree
-	case len(r.Warnings) > 0:
+	case warned(r.Warnings, e.Fired):
 		o.Verdict, o.Err = Warned, fmt.Errorf("%s", strings.Join(r.Warnings, "\n"))
 	default:
 		o.Verdict = Disagree
 	}
 	return o
+}
+
+// warned reports whether a warning of the conversion says the query may
+// disagree the way it does: narrower (it missed the event) or broader (it
+// fired on it).
+func warned(warnings []string, fired bool) bool {
+	want := "the query is narrower than the rule"
+	if fired {
+		want = "the query may fire on events the rule excludes"
+	}
+	for _, w := range warnings {
+		if strings.Contains(w, want) {
+			return true
+		}
+	}
+	return false
 }
 
 // Report describes a disagreement: the case, the rule, the query, the
