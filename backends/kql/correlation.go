@@ -426,6 +426,13 @@ func sourceValue(res *pipeline.Result, src string, number bool) (value, columns 
 		return quoteName(src), "", true
 	}
 	p := &printer{res: res, cols: newComputed(res)}
+	if p.computed(src) != "" { // a column the query computes
+		value = quoteName(src)
+		if number {
+			value = "todouble(" + value + ")"
+		}
+		return value, p.cols.lines(), true
+	}
 	if p.expr(src) == nil {
 		return "", "", false
 	}

@@ -79,14 +79,14 @@ var xdrApproximations = []approximation{
 			"a source address or port); Defender leaves the column empty (logon_no_source maps the value '-' " +
 			"itself), and the account split reads every account as DOMAIN\\user.",
 		func(c *Case) bool { return c.value() == "-" && slices.Contains(dashFields, c.Field) }},
-	{"inbound connection sides",
+	{"inbound connection host names",
 		"Sysmon's Source is the side that opened a connection, so for an inbound one (Initiated: false) the " +
-			"Destination is the local host; the pipeline maps Source to Local* and Destination to Remote*, " +
-			"which holds for the connections the host opened (most rules test Initiated: 'true' or an " +
-			"outbound port).",
+			"Destination is the local host; the pipeline computes the addresses and ports by the row's " +
+			"direction, but maps SourceHostname to DeviceName and DestinationHostname to RemoteUrl, which " +
+			"hold for the connections the host opened (Defender records no name of an inbound peer).",
 		func(c *Case) bool {
 			return c.Source.Event.EventID == 3 && c.Source.Event.Field("Initiated") == "false" &&
-				(strings.HasPrefix(c.Field, "Source") || strings.HasPrefix(c.Field, "Destination"))
+				(c.Field == "SourceHostname" || c.Field == "DestinationHostname")
 		}},
 	{"pipe name prefix",
 		"Defender names a pipe by its kernel object, \\Device\\NamedPipe\\<name>, where Sysmon writes \\<name>; " +
