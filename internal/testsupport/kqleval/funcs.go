@@ -52,8 +52,8 @@ var functions = map[string]function{
 	"iif":      {3, 3, iff},
 	// ipv4_is_in_range(ip, range): range is an address with an optional
 	// /prefix; null when either does not convert.
-	"ipv4_is_in_range": {2, 2, func(a []Value) (Value, error) { return ipInRange(a[0], a[1], false), nil }},
-	"ipv6_is_in_range": {2, 2, func(a []Value) (Value, error) { return ipInRange(a[0], a[1], true), nil }},
+	"ipv4_is_in_range": {2, 2, func(a []Value) (Value, error) { return ipInRange(a[0], a[1], false) }},
+	"ipv6_is_in_range": {2, 2, func(a []Value) (Value, error) { return ipInRange(a[0], a[1], true) }},
 	// ipv4_is_match(ip1, ip2[, prefix]): equal under the shortest of the
 	// prefixes written on either address and the third argument.
 	"ipv4_is_match": {2, 3, ipv4Match},
@@ -235,14 +235,24 @@ func prefix(v Value, v6 bool) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, n), true
 }
 
-func ipInRange(ip, rng Value, v6 bool) Value {
+// ipInRange is ipv4_is_in_range or ipv6_is_in_range. An IPv6 address
+// with a zone index (fe80::1%eth0) is an error: the functions' pages do not
+// say whether the zone is read, skipped or makes the address invalid.
+func ipInRange(ip, rng Value, v6 bool) (Value, error) {
+	for _, v := range []Value{ip, rng} {
+		if s, ok := v.(string); ok && strings.Contains(s, "%") {
+			if _, err := netip.ParseAddr(strings.SplitN(s, "/", 2)[0]); err == nil {
+				return nil, fmt.Errorf("the address %q has a zone index, and the documentation of the ip*_is_in_range() functions does not say how one is read", s)
+			}
+		}
+	}
 	a, ok1 := prefix(ip, v6)
 	r, ok2 := prefix(rng, v6)
 	if !ok1 || !ok2 {
-		return nil
+		return nil, nil
 	}
 	r = r.Masked()
-	return r.Contains(a.Addr())
+	return r.Contains(a.Addr()), nil
 }
 
 func ipv4Match(a []Value) (Value, error) {

@@ -151,6 +151,7 @@ func TestErrors(t *testing.T) {
 		// Whether conversions skip spaces is not documented.
 		{`T | where tolong(" 42") == 42`, `does not say whether they are skipped`},
 		{`T | where ipv4_is_in_range("10.1.2.3 ", "10.0.0.0/8")`, `does not say whether they are skipped`},
+		{`T | where ipv6_is_in_range("2001:db8::1%eth0", "2001:db8::/32")`, `has a zone index`},
 	}
 	for _, c := range cases {
 		_, err := Eval(c.query, testSchema, map[string][]Row{"T": {testRow}})
