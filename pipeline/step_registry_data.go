@@ -60,7 +60,7 @@ func (s *RegistryData) apply(x *run) {
 			s.mark(x)
 			return fm
 		}
-		var out []ast.Value
+		var out, conv []ast.Value
 		changed := false
 		for _, v := range fm.Values {
 			n := s.value(x, fm, v)
@@ -69,11 +69,20 @@ func (s *RegistryData) apply(x *run) {
 				out = append(out, v)
 			}
 			out = append(out, n)
+			conv = append(conv, n)
 		}
-		if changed {
-			fm.Values = out
-			s.mark(x)
+		if !changed {
+			return fm
 		}
+		s.mark(x)
+		if s.KeepOriginal && fm.All {
+			// Each row holds one of the two forms: all the values in
+			// Sysmon's form, or all of them in Defender's.
+			c := ast.CopyMatcher(fm).(*ast.FieldMatch)
+			c.Values = conv
+			return &ast.AnyOf{ListPos: fm.KeyPos, Items: []ast.Matcher{fm, c}}
+		}
+		fm.Values = out
 		return fm
 	})
 }
