@@ -32,7 +32,8 @@ import (
 // With KeepOriginal, for tables that gather rows of several sources, some
 // with Sysmon's text and some with Defender's (the ASIM parsers), a
 // rewritten value is tested in both forms (an OR) and a partial text is
-// kept for the rows that hold Sysmon's text.
+// kept for the rows that hold Sysmon's text; an all list is tested in one
+// form or the other (a row holds one of them).
 type RegistryData struct {
 	StepCommon   `yaml:"-"`
 	Fields       []string `yaml:"fields"`
