@@ -1,9 +1,6 @@
 package pipediff
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // asimApproximations are the known approximations of sentinel_asim. The
 // parsers cited are Microsoft's ASIM parsers (Azure/Azure-Sentinel,
@@ -41,16 +38,8 @@ var asimApproximations = []approximation{
 	{"hashes across entries",
 		"ASIM keeps each hash in its own column (TargetProcessMD5, ...SHA256, ...IMPHASH; split_hashes): a text, " +
 			"or texts joined by a wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && (!oneEntry(c.value(), c.Texts) || c.Kind == Wildcard && strings.Contains(c.value(), ","))
-		}},
-	{"bare hash by length",
-		"a Hashes value without NAME= is told by its length (split_hashes): 32 hex digits are taken for MD5, " +
-			"though IMPHASH has the same length, and under contains or endswith any of these lengths may be the " +
-			"end of a longer hash.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && slices.ContainsFunc(c.Texts, func(s string) bool { return bareHash.MatchString(s) })
-		}},
+		acrossHashes},
+	bareHashByLength,
 }
 
 // isEvent reports whether the case's event is event id of channel.

@@ -76,16 +76,8 @@ var xdrApproximations = []approximation{
 	{"hashes across entries",
 		"Defender keeps each hash in its own column (MD5, SHA1, SHA256): a text, or texts joined by a " +
 			"wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && (!oneEntry(c.value(), c.Texts) || c.Kind == Wildcard && strings.Contains(c.value(), ","))
-		}},
-	{"bare hash by length",
-		"a Hashes value without NAME= is told by its length (split_hashes): 32 hex digits are taken for MD5, " +
-			"though IMPHASH has the same length, and under contains or endswith any of these lengths may be the " +
-			"end of a longer hash.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && slices.ContainsFunc(c.Texts, func(s string) bool { return bareHash.MatchString(s) })
-		}},
+		acrossHashes},
+	bareHashByLength,
 	{"no value",
 		"Sysmon and the Security log write '-' where they have no value (an account unknown, a logon without " +
 			"a source address or port); Defender leaves the column empty (logon_no_source maps the value '-' " +
@@ -128,6 +120,14 @@ var xdrApproximations = []approximation{
 			})
 		}},
 }
+
+// bareHashByLength is an approximation of every pipeline that splits
+// Sysmon's Hashes.
+var bareHashByLength = approximation{"bare hash by length",
+	"a Hashes value without NAME= is told by its length (split_hashes): 32 hex digits are taken for MD5, " +
+		"though IMPHASH has the same length, and under contains or endswith any of these lengths may be the " +
+		"end of a longer hash.",
+	testsBareHash}
 
 // dashFields are the fields whose "-" Defender records otherwise.
 var dashFields = []string{"User", "ParentUser", "SourceUser", "IpAddress", "IpPort", "WorkstationName"}
@@ -210,6 +210,17 @@ func defenderPath(c *Case) string {
 		return key + `\` + name
 	}
 	return ""
+}
+
+// acrossHashes reports whether a case tests texts across entries of
+// Sysmon's Hashes.
+func acrossHashes(c *Case) bool {
+	return c.Field == "Hashes" && (!oneEntry(c.value(), c.Texts) || c.Kind == Wildcard && strings.Contains(c.value(), ","))
+}
+
+// testsBareHash reports whether a case tests a hash without its name.
+func testsBareHash(c *Case) bool {
+	return c.Field == "Hashes" && slices.ContainsFunc(c.Texts, func(s string) bool { return bareHash.MatchString(s) })
 }
 
 // oneEntry reports whether one of the comma-separated entries of the
