@@ -64,8 +64,11 @@ func (s *MapFields) apply(x *run) {
 
 func (s *MapFields) field(x *run, fm *ast.FieldMatch) *ast.FieldMatch {
 	if m := s.mappingFor(x.res.Table); m != nil {
-		if any, ok := s.rename(x, m, fm).(*ast.AnyOf); ok {
-			return any.Items[0].(*ast.FieldMatch)
+		switch r := s.rename(x, m, fm).(type) {
+		case *ast.AnyOf:
+			return r.Items[0].(*ast.FieldMatch)
+		case *ast.AllOf:
+			return r.Items[0].(*ast.FieldMatch)
 		}
 	}
 	return fm
@@ -87,14 +90,43 @@ func (s *MapFields) rename(x *run, m *Mapping, fm *ast.FieldMatch) ast.Matcher {
 		x.mapped[fm] = true
 		return fm
 	}
-	any := &ast.AnyOf{ListPos: fm.KeyPos}
+	var items []ast.Matcher
 	for _, f := range to {
 		c := ast.CopyMatcher(fm).(*ast.FieldMatch)
 		c.Field = f
 		x.mapped[c] = true
-		any.Items = append(any.Items, c)
+		items = append(items, c)
 	}
-	return any
+	// The field holds a value when one of its columns does: it is empty
+	// (null, '', exists: false) when all of them are.
+	if testsAbsence(fm) {
+		return &ast.AllOf{MapPos: fm.KeyPos, Items: items}
+	}
+	return &ast.AnyOf{ListPos: fm.KeyPos, Items: items}
+}
+
+// testsAbsence reports whether fm matches only a field without a value:
+// null, the empty string or exists: false, not negated.
+func testsAbsence(fm *ast.FieldMatch) bool {
+	if fm.Negate {
+		return false
+	}
+	for _, v := range fm.Values {
+		switch v := v.(type) {
+		case *ast.Null:
+		case *ast.String:
+			if len(v.Parts) > 0 {
+				return false
+			}
+		case *ast.Exists:
+			if v.Exists {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // mapRuleFields renames the rule's fields list (the fields a search shows

@@ -32,7 +32,8 @@ import (
 // With KeepOriginal, for tables that gather rows of several sources, some
 // with Sysmon's text and some with Defender's (the ASIM parsers), a
 // rewritten value is tested in both forms (an OR) and a partial text is
-// kept for the rows that hold Sysmon's text.
+// kept for the rows that hold Sysmon's text; an all list is tested in one
+// form or the other (a row holds one of them).
 type RegistryData struct {
 	StepCommon   `yaml:"-"`
 	Fields       []string `yaml:"fields"`
@@ -60,7 +61,7 @@ func (s *RegistryData) apply(x *run) {
 			s.mark(x)
 			return fm
 		}
-		var out []ast.Value
+		var out, conv []ast.Value
 		changed := false
 		for _, v := range fm.Values {
 			n := s.value(x, fm, v)
@@ -69,11 +70,20 @@ func (s *RegistryData) apply(x *run) {
 				out = append(out, v)
 			}
 			out = append(out, n)
+			conv = append(conv, n)
 		}
-		if changed {
-			fm.Values = out
-			s.mark(x)
+		if !changed {
+			return fm
 		}
+		s.mark(x)
+		if s.KeepOriginal && fm.All {
+			// Each row holds one of the two forms: all the values in
+			// Sysmon's form, or all of them in Defender's.
+			c := ast.CopyMatcher(fm).(*ast.FieldMatch)
+			c.Values = conv
+			return &ast.AnyOf{ListPos: fm.KeyPos, Items: []ast.Matcher{fm, c}}
+		}
+		fm.Values = out
 		return fm
 	})
 }

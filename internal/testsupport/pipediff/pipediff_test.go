@@ -21,8 +21,20 @@ import (
 var (
 	long = flag.Bool("long", false, "generate 20 cases per field of each event instead of 2 (about 160,000 cases)")
 	seed = flag.Int64("seed", defaultSeed, "the generator's seed")
-	pipe = flag.String("pipeline", "microsoft_xdr", "the pipeline whose queries run on its row model's rows (another one has no table of approximations: every disagreement is listed)")
+	pipe = flag.String("pipeline", "", "the pipeline whose queries run on its row model's rows (default: each of defaultPipelines; one without a table of approximations lists every disagreement)")
 )
+
+// defaultPipelines are the pipelines the test runs without -pipeline: those
+// with a table of approximations.
+var defaultPipelines = []string{"microsoft_xdr", "sentinel_asim"}
+
+// pipelines are the pipelines this run tests.
+func pipelines() []string {
+	if *pipe != "" {
+		return []string{*pipe}
+	}
+	return defaultPipelines
+}
 
 const defaultSeed = 1
 
@@ -38,7 +50,7 @@ type approximation struct {
 }
 
 // approximations are the known approximations of each pipeline.
-var approximations = map[string][]approximation{"microsoft_xdr": xdrApproximations}
+var approximations = map[string][]approximation{"microsoft_xdr": xdrApproximations, "sentinel_asim": asimApproximations}
 
 // xdrApproximations are the known approximations of microsoft_xdr.
 var xdrApproximations = []approximation{
@@ -64,16 +76,8 @@ var xdrApproximations = []approximation{
 	{"hashes across entries",
 		"Defender keeps each hash in its own column (MD5, SHA1, SHA256): a text, or texts joined by a " +
 			"wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && (!oneEntry(c.value(), c.Texts) || c.Kind == Wildcard && strings.Contains(c.value(), ","))
-		}},
-	{"bare hash by length",
-		"a Hashes value without NAME= is told by its length (split_hashes): 32 hex digits are taken for MD5, " +
-			"though IMPHASH has the same length, and under contains or endswith any of these lengths may be the " +
-			"end of a longer hash.",
-		func(c *Case) bool {
-			return c.Field == "Hashes" && slices.ContainsFunc(c.Texts, func(s string) bool { return bareHash.MatchString(s) })
-		}},
+		acrossHashes},
+	bareHashByLength,
 	{"no value",
 		"Sysmon and the Security log write '-' where they have no value (an account unknown, a logon without " +
 			"a source address or port); Defender leaves the column empty (logon_no_source maps the value '-' " +
@@ -116,6 +120,14 @@ var xdrApproximations = []approximation{
 			})
 		}},
 }
+
+// bareHashByLength is an approximation of every pipeline that splits
+// Sysmon's Hashes.
+var bareHashByLength = approximation{"bare hash by length",
+	"a Hashes value without NAME= is told by its length (split_hashes): 32 hex digits are taken for MD5, " +
+		"though IMPHASH has the same length, and under contains or endswith any of these lengths may be the " +
+		"end of a longer hash.",
+	testsBareHash}
 
 // dashFields are the fields whose "-" Defender records otherwise.
 var dashFields = []string{"User", "ParentUser", "SourceUser", "IpAddress", "IpPort", "WorkstationName"}
@@ -200,6 +212,17 @@ func defenderPath(c *Case) string {
 	return ""
 }
 
+// acrossHashes reports whether a case tests texts across entries of
+// Sysmon's Hashes.
+func acrossHashes(c *Case) bool {
+	return c.Field == "Hashes" && (!oneEntry(c.value(), c.Texts) || c.Kind == Wildcard && strings.Contains(c.value(), ","))
+}
+
+// testsBareHash reports whether a case tests a hash without its name.
+func testsBareHash(c *Case) bool {
+	return c.Field == "Hashes" && slices.ContainsFunc(c.Texts, func(s string) bool { return bareHash.MatchString(s) })
+}
+
 // oneEntry reports whether one of the comma-separated entries of the
 // Hashes text v holds every text (ignoring case).
 func oneEntry(v string, texts []string) bool {
@@ -235,8 +258,8 @@ func classify(approx []approximation, c *Case) *approximation {
 	return nil
 }
 
-// setup loads the regression events and the harness of a pipeline.
-var setup = sync.OnceValues(func() (*fixture, error) {
+// loadSources loads the regression events and derives more.
+var loadSources = sync.OnceValues(func() ([]*Source, error) {
 	shared, ok := regression.SharedDir()
 	if !ok {
 		return nil, nil
@@ -245,18 +268,28 @@ var setup = sync.OnceValues(func() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources = append(sources, Derive(sources, 3)...)
-	h, err := regression.New(*pipe, shared)
-	return &fixture{sources: sources, h: h}, err
+	return append(sources, Derive(sources, 3)...), nil
 })
+
+// setup loads the events and the harness of a pipeline.
+func setup(pipeline string) (*fixture, error) {
+	sources, err := loadSources()
+	if sources == nil || err != nil {
+		return nil, err
+	}
+	shared, _ := regression.SharedDir()
+	h, err := regression.New(pipeline, shared)
+	return &fixture{sources: sources, h: h, pipe: pipeline}, err
+}
 
 type fixture struct {
 	sources []*Source
 	h       *regression.Harness
+	pipe    string
 }
 
-func load(t testing.TB) *fixture {
-	fx, err := setup()
+func load(t testing.TB, pipeline string) *fixture {
+	fx, err := setup(pipeline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +301,7 @@ func load(t testing.TB) *fixture {
 
 // A tally sums the outcomes of a run.
 type tally struct {
+	pipe           string
 	cases, matched int
 	verdicts       map[Verdict]int
 	known          map[string]int // approximation -> disagreements
@@ -287,7 +321,7 @@ func (tl *tally) add(m *fixture, c *Case, o Outcome) {
 			tl.matched++
 		}
 	case Disagree:
-		if a := classify(approximations[*pipe], c); a != nil {
+		if a := classify(approximations[m.pipe], c); a != nil {
 			tl.known[a.name]++
 		} else {
 			tl.unexplained = append(tl.unexplained, Report(m.h.Model, c, o))
@@ -309,9 +343,16 @@ func (tl *tally) add(m *fixture, c *Case, o Outcome) {
 // and, with -long and the default seed, on an approximation that no case
 // shows (the table must stay what the pipeline does). -pipeline runs the
 // same on another pipeline with a row model (rowmodel.Pipelines), listing
-// its disagreements: sentinel_windowsevent agrees on every case.
+// its disagreements: sentinel_windowsevent agrees on every case. Without
+// -pipeline it runs microsoft_xdr and sentinel_asim (asimApproximations).
 func TestMicrosoftXDR(t *testing.T) {
-	fx := load(t)
+	for _, p := range pipelines() {
+		t.Run(p, func(t *testing.T) { testPipeline(t, p) })
+	}
+}
+
+func testPipeline(t *testing.T, pipeline string) {
+	fx := load(t, pipeline)
 	perField := 2
 	if *long {
 		perField = 20
@@ -328,7 +369,7 @@ func TestMicrosoftXDR(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	tl := tally{verdicts: map[Verdict]int{}, known: map[string]int{}, rejections: map[string]int{}}
+	tl := tally{pipe: pipeline, verdicts: map[Verdict]int{}, known: map[string]int{}, rejections: map[string]int{}}
 	for i, o := range outs {
 		tl.add(fx, cases[i], o)
 	}
@@ -340,8 +381,8 @@ func (tl *tally) log(t *testing.T, events int) {
 	v := tl.verdicts
 	converted := v[Agree] + v[Warned] + v[Disagree] + v[NoRow] + v[Undecided]
 	t.Logf("%s, seed %d: %d cases from %d events; %d converted: %d agree (%d of them match), %d disagree where the conversion warned, %d disagree (%d known approximations, %d new), %d without a row, %d undecided; %d rejected",
-		*pipe, *seed, tl.cases, events, converted, v[Agree], tl.matched, v[Warned], v[Disagree], v[Disagree]-len(tl.unexplained), len(tl.unexplained), v[NoRow], v[Undecided], v[Rejected])
-	for _, a := range approximations[*pipe] {
+		tl.pipe, *seed, tl.cases, events, converted, v[Agree], tl.matched, v[Warned], v[Disagree], v[Disagree]-len(tl.unexplained), len(tl.unexplained), v[NoRow], v[Undecided], v[Rejected])
+	for _, a := range approximations[tl.pipe] {
 		t.Logf("  approximation %q: %d", a.name, tl.known[a.name])
 	}
 	var reasons []string
@@ -367,15 +408,15 @@ func (tl *tally) check(t *testing.T) {
 			t.Errorf("... %d more", len(tl.unexplained)-i)
 			break
 		}
-		t.Errorf("new disagreement (fix the pipeline or the row model, or list a documented approximation in approximations[%q]): %s", *pipe, r)
+		t.Errorf("new disagreement (fix the pipeline or the row model, or list a documented approximation in approximations[%q]): %s", tl.pipe, r)
 	}
 	for _, u := range tl.undecided {
 		t.Errorf("undecided: %s", u)
 	}
 	if *seed == defaultSeed && *long {
-		for _, a := range approximations[*pipe] {
+		for _, a := range approximations[tl.pipe] {
 			if tl.known[a.name] == 0 {
-				t.Errorf("approximation %q explains no disagreement: remove it from approximations[%q]", a.name, *pipe)
+				t.Errorf("approximation %q explains no disagreement: remove it from approximations[%q]", a.name, tl.pipe)
 			}
 		}
 	}
@@ -396,7 +437,7 @@ func FuzzMicrosoftXDR(f *testing.F) {
 	f.Add(int64(1), uint16(0), uint8(0))
 	f.Add(int64(7), uint16(150), uint8(3))
 	f.Fuzz(func(t *testing.T, s int64, event uint16, field uint8) {
-		fx := load(t)
+		fx := load(t, pipelines()[0])
 		src := fx.sources[int(event)%len(fx.sources)]
 		fields := src.Fields()
 		c := GenerateOne(rand.New(rand.NewSource(s)), src, fields[int(field)%len(fields)])
@@ -404,7 +445,7 @@ func FuzzMicrosoftXDR(f *testing.F) {
 			return
 		}
 		o := Check(fx.h, c)
-		if o.Verdict == Undecided || o.Verdict == Disagree && classify(approximations[*pipe], c) == nil {
+		if o.Verdict == Undecided || o.Verdict == Disagree && classify(approximations[fx.pipe], c) == nil {
 			t.Fatalf("%s\n%v", Report(fx.h.Model, c, o), o.Err)
 		}
 	})
@@ -412,7 +453,7 @@ func FuzzMicrosoftXDR(f *testing.F) {
 
 // The same seed gives the same cases.
 func TestGenerateIsDeterministic(t *testing.T) {
-	fx := load(t)
+	fx := load(t, pipelines()[0])
 	a, b := Generate(42, fx.sources[:20], 3), Generate(42, fx.sources[:20], 3)
 	if len(a) != len(b) {
 		t.Fatalf("%d and %d cases", len(a), len(b))

@@ -3,6 +3,7 @@ package rowmodel
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ASIM models Microsoft Sentinel's Advanced Security Information Model: the
@@ -263,6 +264,8 @@ func hiveSpelling(path string) string {
 // (the full path), TargetFileName its last segment; the process is the
 // Acting one, User the Actor; hashes (of a deleted file) go to
 // TargetFileMD5/SHA1/SHA256, Hash the first of SHA256, SHA1, MD5.
+// RuleName is Sysmon's, empty for its "-"; TargetFileCreationTime is
+// CreationUtcTime read as a datetime [sysmon-file].
 func asimSysmonFile(ev WindowsEvent, typ string) Row {
 	p := ev.Field("TargetFilename")
 	v := map[string]any{
@@ -274,6 +277,10 @@ func asimSysmonFile(ev WindowsEvent, typ string) Row {
 		"ActingProcessId":   ev.Field("ProcessId"),
 		"ActingProcessGuid": guid(ev.Field("ProcessGuid")),
 		"ActorUsername":     ev.Field("User"),
+		"RuleName":          dash(ev.Field("RuleName")),
+	}
+	if t, err := time.Parse("2006-01-02 15:04:05.999", ev.Field("CreationUtcTime")); err == nil {
+		v["TargetFileCreationTime"] = t
 	}
 	asimUserTypes(v, "ActorUsername")
 	asimHashes(v, "TargetFile", ev.Field("Hashes"), "SHA256", "SHA1", "MD5")

@@ -1,0 +1,48 @@
+package pipediff
+
+import "slices"
+
+// asimApproximations are the known approximations of sentinel_asim. The
+// parsers cited are Microsoft's ASIM parsers (Azure/Azure-Sentinel,
+// Parsers/ASim*/Parsers), as rowmodel.ASIM models them.
+var asimApproximations = []approximation{
+	{"network direction",
+		"ASIM's Sysmon network parser (ASimNetworkSessionMicrosoftSysmon) sets no NetworkDirection: it reads " +
+			"Initiated only to choose the side (Dst when true, Src when false) that holds the process, then drops " +
+			"it. The pipeline compares Initiated as NetworkDirection (Outbound, Inbound), which the parsers of " +
+			"other sources (Defender, Windows Firewall) write, so on a Sysmon row a rule on Initiated does not " +
+			"fire, and a rule on its absence does (golden/DEVIATIONS.md, sentinel_asim, Initiated).",
+		func(c *Case) bool { return c.Field == "Initiated" && isEvent(c, sysmonChannel, 3) }},
+	{"file creation time",
+		"ASIM's Sysmon file parser reads CreationUtcTime as a datetime (TargetFileCreationTime), which the " +
+			"query compares as Kusto's text of it (2025-10-24T10:44:35.8970000Z), not Sysmon's " +
+			"(2025-10-24 10:44:35.897): a text of the date alone is found in both, a time or the whole value is not.",
+		func(c *Case) bool { return c.Field == "CreationUtcTime" }},
+	{"no value",
+		"Sysmon writes '-' where it has no value; ASIM's Sysmon parsers write the empty string for it " +
+			"(RuleName of file events, SrcHostname and DstHostname of network sessions), which a test of '-' or " +
+			"of a text that '-' holds does not find.",
+		func(c *Case) bool {
+			return c.value() == "-" && slices.Contains([]string{"RuleName", "SourceHostname", "DestinationHostname"}, c.Field)
+		}},
+	{"4688 process IDs",
+		"Security 4688's ProcessId is the creating process's ID, in hexadecimal; Sysmon 1's ProcessId is the new " +
+			"process's, in decimal. A process_creation rule does not say which log it reads, and the pipeline maps " +
+			"ProcessId as Sysmon's (TargetProcessId); ASIM's Security parser writes the new process's ID in decimal.",
+		func(c *Case) bool { return c.Field == "ProcessId" && isEvent(c, "Security", 4688) }},
+	{"registry key spelling",
+		"ASIM's Sysmon registry parser spells root keys out (HKEY_LOCAL_MACHINE); the pipeline respells whole " +
+			"path segments (replace_segments), so a text that cuts one (Lm\\System) has no counterpart " +
+			"(golden/DEVIATIONS.md, Registry paths in imRegistry).",
+		func(c *Case) bool { return c.Field == "TargetObject" && cutsSegment(c.value(), c.Texts) }},
+	{"hashes across entries",
+		"ASIM keeps each hash in its own column (TargetProcessMD5, ...SHA256, ...IMPHASH; split_hashes): a text, " +
+			"or texts joined by a wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
+		acrossHashes},
+	bareHashByLength,
+}
+
+// isEvent reports whether the case's event is event id of channel.
+func isEvent(c *Case, channel string, id int) bool {
+	return c.Source.Event.Channel == channel && c.Source.Event.EventID == id
+}
