@@ -24,6 +24,9 @@ import (
 //     (the new process's account when it is not the creator's; "-", NULL
 //     SID and 0x0 otherwise).
 //   - [sysmon] the Sysmon event fields (OSSEM data dictionaries).
+//   - [sids]   Microsoft's "Well-known SIDs" (learn.microsoft.com,
+//     windows-server/identity/ad-ds/manage/understand-security-identifiers):
+//     S-1-5-18 Local System, S-1-5-19 Local Service, S-1-5-20 Network Service.
 //
 // 4688 has no hashes, no version information (OriginalFileName, Company,
 // Product, Description), no current directory and no parent command line:
@@ -55,8 +58,8 @@ var integrityLabels = map[string]string{
 // (Subject) is Sysmon's ParentUser, or User when Sysmon is too old to
 // write ParentUser (an assumption: the creator usually runs as the new
 // process's account). When the new process runs as another account, that
-// account is the Target with the LogonId Sysmon gives; otherwise Target is
-// "-" [4688]. The creator's logon ID and token elevation are not in the
+// account is the Target with the LogonId Sysmon gives (and the SID of a
+// built-in service account, [sids]); otherwise Target is "-" [4688]. The creator's logon ID and token elevation are not in the
 // Sysmon event and stay out.
 func processCreation4688(ev WindowsEvent) map[string]string {
 	f := map[string]string{
@@ -76,9 +79,11 @@ func processCreation4688(ev WindowsEvent) map[string]string {
 	f["SubjectUserSid"], f["SubjectDomainName"], f["SubjectUserName"] = securityAccount(creator, ev.Computer)
 	f["TargetUserSid"], f["TargetDomainName"], f["TargetUserName"], f["TargetLogonId"] = "S-1-0-0", "-", "-", "0x0"
 	if !strings.EqualFold(user, creator) {
-		_, f["TargetDomainName"], f["TargetUserName"] = securityAccount(user, ev.Computer)
+		f["TargetUserSid"], f["TargetDomainName"], f["TargetUserName"] = securityAccount(user, ev.Computer)
 		f["TargetLogonId"] = ev.Field("LogonId")
-		delete(f, "TargetUserSid") // Sysmon does not give the account's SID
+		if f["TargetUserSid"] == "" {
+			delete(f, "TargetUserSid") // Sysmon gives no SID but of the well-known accounts
+		}
 	}
 	return f
 }
@@ -92,8 +97,8 @@ func hex(ev WindowsEvent, field string) string {
 	return ""
 }
 
-// wellKnown are the SIDs and Security-log names of the built-in service
-// accounts Sysmon writes as NT AUTHORITY\<name>.
+// wellKnown are the SIDs [sids] and Security-log names of the built-in
+// service accounts Sysmon writes as NT AUTHORITY\<name>.
 var wellKnown = map[string]string{"SYSTEM": "S-1-5-18", "LOCAL SERVICE": "S-1-5-19", "NETWORK SERVICE": "S-1-5-20"}
 
 // securityAccount splits a Sysmon account (DOMAIN\user) into the SID
