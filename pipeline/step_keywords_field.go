@@ -50,3 +50,13 @@ func containsValue(v ast.Value) ast.Value {
 	}
 	return v
 }
+
+// wrap re-applies a contains, startswith or endswith modifier to s.
+func wrap(s *ast.String, mod string) {
+	if (mod == "contains" || mod == "endswith") && !s.StartsWith(ast.WildcardMulti) {
+		s.Prepend(ast.Part{Kind: ast.WildcardMulti})
+	}
+	if (mod == "contains" || mod == "startswith") && !s.EndsWith(ast.WildcardMulti) {
+		s.Append(ast.Part{Kind: ast.WildcardMulti})
+	}
+}

@@ -90,7 +90,7 @@ func splittable(fm *ast.FieldMatch) int {
 		case fm.Negate:
 			out = splitJoined
 		default:
-			if n := backslashes(str); n > 1 || n == 0 && !str.IsPlain() && !affix(str, true, true) && !affix(str, false, true) && !affix(str, true, false) {
+			if n := backslashes(str); n > 1 || n == 0 && !endWildcardsOnly(str) {
 				out = splitJoined
 			}
 		}
@@ -171,30 +171,24 @@ func dropEmpty(parts []ast.Part) []ast.Part {
 // affix reports whether s is one literal with a "*" wildcard before it
 // (when before) and after it (when after), and no other wildcard.
 func affix(s *ast.String, before, after bool) bool {
-	want := []bool{before, true, after}
-	var kinds []ast.PartKind
-	for i, k := range []ast.PartKind{ast.WildcardMulti, ast.Literal, ast.WildcardMulti} {
-		if want[i] {
-			kinds = append(kinds, k)
-		}
-	}
-	if len(s.Parts) != len(kinds) {
-		return false
-	}
-	for i, p := range s.Parts {
-		if p.Kind != kinds[i] {
+	p := s.Parts
+	if before {
+		if len(p) == 0 || p[0].Kind != ast.WildcardMulti {
 			return false
 		}
+		p = p[1:]
 	}
-	return true
+	if after {
+		if len(p) == 0 || p[len(p)-1].Kind != ast.WildcardMulti {
+			return false
+		}
+		p = p[:len(p)-1]
+	}
+	return len(p) == 1 && p[0].Kind == ast.Literal
 }
 
-// wrap re-applies a contains, startswith or endswith modifier to s.
-func wrap(s *ast.String, mod string) {
-	if (mod == "contains" || mod == "endswith") && !s.StartsWith(ast.WildcardMulti) {
-		s.Prepend(ast.Part{Kind: ast.WildcardMulti})
-	}
-	if (mod == "contains" || mod == "startswith") && !s.EndsWith(ast.WildcardMulti) {
-		s.Append(ast.Part{Kind: ast.WildcardMulti})
-	}
+// endWildcardsOnly reports whether s has no wildcard but a "*" at either
+// end, around one literal: a value whose place in DOMAIN\user is known.
+func endWildcardsOnly(s *ast.String) bool {
+	return s.IsPlain() || affix(s, true, true) || affix(s, false, true) || affix(s, true, false)
 }
