@@ -37,7 +37,6 @@ func init() {
 
 func (s *HexNumbers) apply(x *run) {
 	x.eachValue(&s.StepCommon, s.Fields, func(fm *ast.FieldMatch, v ast.Value) []ast.Value {
-		str, ok := v.(*ast.String)
 		if text, partial := s.partial(v); s.Unavailable != "" && partial {
 			x.res.markUnavailable(v, strings.ReplaceAll(expand(s.Unavailable, x), "{value}", text))
 			return nil
@@ -45,19 +44,29 @@ func (s *HexNumbers) apply(x *run) {
 		if s.ToHex {
 			return toHex(v)
 		}
-		if !ok || !str.IsPlain() || fm.HasModifier("cased") {
+		if fm.HasModifier("cased") {
 			return nil
 		}
-		digits, ok := strings.CutPrefix(strings.ToLower(str.Plain()), "0x")
-		if !ok {
-			return nil
-		}
-		n, err := strconv.ParseUint(digits, 16, 63)
-		if err != nil {
-			return nil
-		}
-		return []ast.Value{&ast.Number{ValuePos: v.Pos(), Text: strconv.FormatUint(n, 10)}}
+		return fromHex(v)
 	})
+}
+
+// fromHex writes a plain text 0x... (any case) as the number it stands
+// for; it leaves other values (nil).
+func fromHex(v ast.Value) []ast.Value {
+	str, ok := v.(*ast.String)
+	if !ok || !str.IsPlain() {
+		return nil
+	}
+	digits, ok := strings.CutPrefix(strings.ToLower(str.Plain()), "0x")
+	if !ok {
+		return nil
+	}
+	n, err := strconv.ParseUint(digits, 16, 63)
+	if err != nil {
+		return nil
+	}
+	return []ast.Value{&ast.Number{ValuePos: v.Pos(), Text: strconv.FormatUint(n, 10)}}
 }
 
 // partial reports whether v tests a part of the text (a wildcard or a
