@@ -46,9 +46,11 @@ type Assembler interface {
 // A Splitter is an Assembler whose format limits what one file may hold
 // (an ARM template: 800 resources, 4 MB): Split returns the texts of the
 // files holding the documents, in order, one when they fit in one file,
-// or an error that says why they cannot be written.
+// or an error that says why they cannot be written. Splits reports whether
+// the format may need several files at all.
 type Splitter interface {
 	Split(format string, docs []string) ([]string, error)
+	Splits(format string) bool
 }
 
 // An OptionChecker is a Backend that can check its options for a format

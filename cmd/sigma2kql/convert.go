@@ -119,7 +119,7 @@ func convertFlags(c *cobra.Command, o *convertOptions) {
 	f.IntVarP(&o.JSONIndent, "json-indent", "j", -1, "indent the output of JSON formats (arm, defender_detection) by this many spaces")
 	f.StringVarP(&o.CorrelationMethod, "correlation-method", "c", "", "how correlation rules become queries: the target's default unless given (kusto: default; splunk: stats)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the output to this file (- for standard output, the default), or one file per rule into this directory (an existing directory or a path ending in /)")
-	f.BoolVar(&o.Prune, "prune", false, "with -o DIR: delete the files of the format in DIR that this run did not write (rules removed or renamed), except those of rules that failed; refused when no rule was read or an input failed")
+	f.BoolVar(&o.Prune, "prune", false, "with -o DIR: delete the files of the format in DIR that this run did not write (rules removed or renamed), except those of rules that failed; with -o FILE: delete the split parts (FILE.N.ext) or the unsplit FILE that an earlier run wrote and this one did not; refused when no rule was read or an input failed")
 	f.BoolVar(&o.DryRun, "dry-run", false, "with -o: write and delete nothing, list on standard output the files that would be written and (with --prune) deleted")
 	f.BoolVarP(&o.Skip, "skip-unsupported", "s", false, "report rules that cannot be converted but exit 0")
 	f.BoolVar(&o.FailUnsupported, "fail-unsupported", false, "exit 1 when a rule cannot be converted (the default; the opposite of -s)")
@@ -232,8 +232,8 @@ func checkFlags(o *convertOptions) error {
 	if o.DisablePipelineCheck {
 		o.PipelineCheck = false
 	}
-	if o.Prune && (o.Output == "" || !isDirOutput(o.Output)) {
-		return usagef("--prune deletes stale files of an output directory: give one with -o DIR/")
+	if o.Prune && o.Output == "" {
+		return usagef("--prune deletes stale output files: give -o DIR/ or -o FILE")
 	}
 	if o.DryRun && o.Output == "" {
 		return usagef("--dry-run lists the files that a run with -o would write: give -o FILE or -o DIR/")

@@ -99,22 +99,44 @@ func (c *conversion) write(results []engine.Result, st *stats) (*outputs, error)
 		err = out.writeStdout(o.Stdout, results)
 	case isDirOutput(o.Output):
 		err = out.writeDir(o.Output, results)
-		if err == nil && o.Prune {
-			if st.refused = st.pruneRefusal(); st.refused != "" {
-				fmt.Fprintf(o.Stderr, "sigma2kql: --prune refused: %s; nothing was deleted\n", st.refused)
-			} else {
-				err = out.prune(o.Output, results)
-			}
+		if err == nil && c.mayPrune(st) {
+			err = out.prune(o.Output, results)
 		}
 	case st.failed > 0 && !o.Skip:
 		fmt.Fprintf(o.Stderr, "sigma2kql: %s left unchanged: %s (with -s the others are written)\n", o.Output, plural(st.failed, "rule")+" failed")
 	default:
 		err = out.writeFile(o.Output, results)
+		if err == nil && len(out.leftovers) > 0 && c.mayPrune(st) {
+			err = out.pruneLeftovers()
+		}
+		warnLeftovers(o.Stderr, out)
 	}
 	if err == nil && o.DryRun {
 		out.listPlan(o.Stdout)
 	}
 	return out, err
+}
+
+// mayPrune reports whether --prune was given and may delete files; when
+// it is refused, it says why.
+func (c *conversion) mayPrune(st *stats) bool {
+	if !c.o.Prune {
+		return false
+	}
+	if st.refused = st.pruneRefusal(); st.refused != "" {
+		fmt.Fprintf(c.o.Stderr, "sigma2kql: --prune refused: %s; nothing was deleted\n", st.refused)
+		return false
+	}
+	return true
+}
+
+// warnLeftovers names the files of an earlier run that writeFile left
+// beside the ones it wrote.
+func warnLeftovers(stderr io.Writer, out *outputs) {
+	for _, f := range out.leftovers {
+		fmt.Fprintf(stderr, "sigma2kql: warning: %s is left from an earlier run: this run's files are %s; deployed together, its rules would be deployed twice: delete it, or run again with --prune\n",
+			f, strings.Join(out.parts, ", "))
+	}
 }
 
 // listPlan lists what a dry run would write and delete.

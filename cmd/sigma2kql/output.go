@@ -36,6 +36,10 @@ type outputs struct {
 	written   int              // files written
 	unchanged int              // files left as they were, already up to date
 	removed   []string         // files deleted by prune, sorted
+	parts     []string         // the files of -o FILE: FILE, or FILE.1.ext, FILE.2.ext...
+	// leftovers are the files of an earlier run into the same -o FILE that
+	// this run did not write (see leftovers).
+	leftovers []string
 }
 
 // isDirOutput reports whether -o names a directory: one that exists, or a
@@ -142,6 +146,50 @@ func (w *outputs) writeFile(name string, results []engine.Result) error {
 	for i, r := range results {
 		if r.Err == nil && len(r.Queries) > 0 {
 			w.files[i] = names
+		}
+	}
+	w.parts = names
+	if s, ok := w.backend.(backends.Splitter); ok && s.Splits(w.format) {
+		w.leftovers = leftovers(name, len(names))
+	}
+	return nil
+}
+
+// leftovers lists the files that an earlier run into name wrote and this
+// run, writing n files, did not: name itself when the documents now need
+// numbered files, and the numbered files past the n-th (from name.1.ext
+// when one file now holds them all). Deployed with this run's files, for
+// example as analytics*.json, they would deploy their rules twice.
+func leftovers(name string, n int) []string {
+	var old []string
+	first := 1
+	if n > 1 {
+		first = n + 1
+		if isRegularFile(name) {
+			old = append(old, name)
+		}
+	}
+	for k := first; isRegularFile(numbered(name, k, 2)); k++ {
+		old = append(old, numbered(name, k, 2))
+	}
+	return old
+}
+
+func isRegularFile(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// pruneLeftovers deletes the leftovers of writeFile (in a dry run, lists
+// them), as prune does for a directory.
+func (w *outputs) pruneLeftovers() error {
+	w.removed, w.leftovers = w.leftovers, nil
+	if w.dryRun {
+		return nil
+	}
+	for _, path := range w.removed {
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("cannot prune %s: %w", path, err)
 		}
 	}
 	return nil

@@ -238,15 +238,10 @@ func TestOutputPrune(t *testing.T) {
 		}
 	}
 
-	// --prune needs an output directory.
-	for _, o := range []string{"", filepath.Join(dir, "one.yaml")} {
-		a := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "--prune", in}
-		if o != "" {
-			a = append(a, "-o", o)
-		}
-		if _, stderr, code := runCLI(a, dir); code != 2 || !strings.Contains(stderr, "--prune") {
-			t.Errorf("--prune with -o %q: exit %d\n%s", o, code, stderr)
-		}
+	// --prune needs an output.
+	a := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-s", "--prune", in}
+	if _, stderr, code := runCLI(a, dir); code != 2 || !strings.Contains(stderr, "--prune") {
+		t.Errorf("--prune without -o: exit %d\n%s", code, stderr)
 	}
 }
 
@@ -317,8 +312,20 @@ func TestOutputFileARMSplit(t *testing.T) {
 		writeRule(t, in, fmt.Sprintf("r%03d.yml", i), "    s:\n        CommandLine: a\n    condition: s\n")
 	}
 	file := filepath.Join(dir, "all.json")
-	if _, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}, dir); code != 0 {
+	// An earlier run wrote one template: it stays, named in a warning.
+	if err := os.WriteFile(file, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	convert := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}
+	_, stderr, code := runCLI(convert, dir)
+	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if want := "warning: " + file + " is left from an earlier run"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != "{}" {
+		t.Errorf("%s changed without --prune: %q, %v", file, data, err)
 	}
 	var counts []int
 	for _, name := range []string{"all.1.json", "all.2.json"} {
@@ -335,12 +342,25 @@ func TestOutputFileARMSplit(t *testing.T) {
 	if !slices.Equal(counts, []int{800, 1}) {
 		t.Errorf("resources %v, want 800 and 1", counts)
 	}
-	if _, err := os.Stat(file); err == nil {
-		t.Errorf("%s written besides the numbered templates", file)
+	_, stderr, code = runCLI(append(convert, "--prune"), dir)
+	if _, err := os.Stat(file); code != 0 || !os.IsNotExist(err) || !strings.Contains(stderr, "1 deleted") {
+		t.Errorf("--prune: exit %d, %s: %v\n%s", code, file, err, stderr)
 	}
-	_, stderr, code := runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", in}, dir)
+	_, stderr, code = runCLI([]string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", in}, dir)
 	if code != 1 || !strings.Contains(stderr, "cannot write to standard output: the output needs 2 files") {
 		t.Errorf("stdout: exit %d\n%s", code, stderr)
+	}
+	// Fewer rules: one template; the numbered ones are an earlier run's.
+	for i := 1; i < 801; i++ {
+		os.Remove(filepath.Join(in, fmt.Sprintf("r%03d.yml", i)))
+	}
+	stdout, stderr, code := runCLI(append(convert, "--prune", "--dry-run"), dir)
+	want := "would write " + file + "\nwould delete " + filepath.Join(dir, "all.1.json") + "\nwould delete " + filepath.Join(dir, "all.2.json") + "\n"
+	if code != 0 || stdout != want {
+		t.Errorf("--prune --dry-run: exit %d\n%s\nwant:\n%s%s", code, stdout, want, stderr)
+	}
+	if _, stderr, code = runCLI(convert, dir); code != 0 || strings.Count(stderr, "is left from an earlier run") != 2 {
+		t.Errorf("one template after two: exit %d\n%s", code, stderr)
 	}
 }
 

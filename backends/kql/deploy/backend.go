@@ -131,8 +131,13 @@ func (b *Backend) Assemble(format string, docs []string) string {
 // ARM templates of at most ARMMaxResources resources and ARMMaxBytes
 // bytes each, one file for the other formats.
 func (b *Backend) Split(format string, docs []string) ([]string, error) {
-	if format == FormatARM {
+	if b.Splits(format) {
 		return ARMTemplates(docs)
 	}
 	return []string{b.Assemble(format, docs)}, nil
+}
+
+// Splits reports whether a file of the format may be split: ARM templates.
+func (b *Backend) Splits(format string) bool {
+	return format == FormatARM
 }
