@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/sigma2kql/sigma2kql/ast"
@@ -218,7 +220,11 @@ func (cfg *Config) convert(set *ruleSet, d ast.Document) (queries []string, err 
 		if err != nil {
 			return nil, err
 		}
-		return withWarnings(res.Warnings)(cfg.Backend.Convert(res, cfg.Format))
+		qs, err := withWarnings(res.Warnings)(cfg.Backend.Convert(res, cfg.Format))
+		if len(qs) == 0 && d.Detection != nil && len(d.Detection.Conditions) > 0 {
+			return withWarnings(ast.ErrorList{emptied(d, res.Rule)})(qs, err)
+		}
+		return qs, err
 	case *ast.Correlation:
 		cc, ok := cfg.Backend.(backends.CorrelationConverter)
 		if !ok {
@@ -251,6 +257,32 @@ func withWarnings(ws ast.ErrorList) func([]string, error) ([]string, error) {
 		}
 		return qs, &backends.Warnings{List: all}
 	}
+}
+
+// emptied says why rule r gives no query: the pipelines removed every test
+// of its conditions (processed is the rule after them), naming the fields
+// they took away. Without a word, such a rule would only be counted as
+// skipped.
+func emptied(r, processed *ast.Rule) *ast.Error {
+	left := map[string]bool{}
+	if processed.Detection != nil {
+		for _, s := range processed.Detection.Searches {
+			ast.FieldMatches(s.Body, func(m *ast.FieldMatch) { left[m.Field] = true })
+		}
+	}
+	var gone []string
+	for _, s := range r.Detection.Searches {
+		ast.FieldMatches(s.Body, func(m *ast.FieldMatch) {
+			if m.Field != "" && !left[m.Field] && !slices.Contains(gone, m.Field) {
+				gone = append(gone, m.Field)
+			}
+		})
+	}
+	msg := "the pipelines removed every test of this condition, so the rule gives no query"
+	if len(gone) > 0 {
+		msg = fmt.Sprintf("the pipelines removed every test of this condition (they drop %s), so the rule gives no query: a rule for this target must test a field that the target records", strings.Join(gone, ", "))
+	}
+	return &ast.Error{Pos: r.Detection.Conditions[0].TextPos, Msg: msg}
 }
 
 // prepare applies the filters and the pipelines to a rule.

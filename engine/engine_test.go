@@ -101,3 +101,20 @@ func TestPipelineWarnings(t *testing.T) {
 		t.Errorf("a backend error must win over warnings, got %v", err)
 	}
 }
+
+// TestEmptiedRuleSaysWhy: a rule whose every test a pipeline drops gives no
+// query, and a warning at its condition names the fields dropped; a rule
+// that keeps a test gives its query without that warning.
+func TestEmptiedRuleSaysWhy(t *testing.T) {
+	rule := "title: t\nlogsource: {product: azure, service: signinlogs}\ndetection:\n    s:\n        EventID: 1\n%s    condition: s\n"
+	rs := Run(xdrConfig(1), []Input{{Name: "r.yml", Src: []byte(fmt.Sprintf(rule, ""))}})
+	want := "r.yml:6:16: the pipelines removed every test of this condition (they drop EventID)"
+	if len(rs) != 1 || rs[0].Err != nil || len(rs[0].Queries) != 0 || len(rs[0].Warnings) != 1 ||
+		!strings.Contains(rs[0].Warnings[0].Error(), want) {
+		t.Fatalf("result = %s, want the warning %q", describe(&rs[0]), want)
+	}
+	rs = Run(xdrConfig(1), []Input{{Name: "r.yml", Src: []byte(fmt.Sprintf(rule, "        ResultType: 50126\n"))}})
+	if len(rs) != 1 || rs[0].Err != nil || len(rs[0].Queries) != 1 || len(rs[0].Warnings) != 0 {
+		t.Fatalf("result = %s, want one query and no warning", describe(&rs[0]))
+	}
+}
