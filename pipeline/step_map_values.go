@@ -81,6 +81,34 @@ func (s *MapValues) apply(x *run) {
 		}
 		return out
 	})
+	if s.Unavailable != "" {
+		s.dedupe(x)
+	}
+}
+
+// dedupe removes from an item of Fields the replacements that an earlier
+// value of the item already gave: with a closed map, several values may
+// stand for one (two event IDs of one kind of event).
+func (s *MapValues) dedupe(x *run) {
+	x.rewrite(func(fm *ast.FieldMatch) ast.Matcher {
+		if fm.All || len(fm.Values) < 2 || !slices.Contains(s.Fields, fm.Field) {
+			return fm
+		}
+		seen := map[string]bool{}
+		fm.Values = slices.DeleteFunc(fm.Values, func(v ast.Value) bool {
+			str, ok := v.(*ast.String)
+			if !ok || !str.IsPlain() {
+				return false
+			}
+			key := strconv.FormatBool(str.Cased) + str.Plain()
+			if seen[key] {
+				return true
+			}
+			seen[key] = true
+			return false
+		})
+		return fm
+	})
 }
 
 // keys returns the keys of Values that v stands for, v's text, whether v
