@@ -3,6 +3,8 @@ package ast
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sigma2kql/sigma2kql/internal/escape"
 )
 
 // A Value is the typed value of a field match after its modifiers were
@@ -239,7 +241,7 @@ func (s *String) Text() string {
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case Literal:
-			writeLiteral(&b, p.Text)
+			escape.Backslash(&b, p.Text, "*?")
 		case WildcardMulti:
 			b.WriteByte('*')
 		case WildcardSingle:
@@ -249,22 +251,6 @@ func (s *String) Text() string {
 		}
 	}
 	return b.String()
-}
-
-// writeLiteral writes the text of a literal part as Text does: each "*"
-// and "?" escaped with a backslash.
-func writeLiteral(b *strings.Builder, t string) {
-	for {
-		i := strings.IndexAny(t, "*?")
-		if i < 0 {
-			b.WriteString(t)
-			return
-		}
-		b.WriteString(t[:i])
-		b.WriteByte('\\')
-		b.WriteByte(t[i])
-		t = t[i+1:]
-	}
 }
 
 // textSize is the size of the text form of s without escapes: the room

@@ -614,6 +614,15 @@ func (p *printer) str(f string, v *ast.String) {
 // match only at the ends of the text), except at an end where the value
 // has a "*", which is then left out: an unanchored expression matches
 // anywhere. Without whole (keywords), it may match anywhere.
+//
+// Splunk's casedRegex drops the outer "*"s and anchors the rest too, but
+// the dialects differ in all else: PCRE's "$" also matches before a final
+// line break (Splunk ends with "\z"), its values are all cased (no
+// "(?i)"), it sets "(?s)" only for wildcards, and it writes control
+// characters as \xhh where a KQL string literal escapes them. Even the
+// dropping differs for a value of "*"s alone ("**"): here one stays, as
+// ".*"; there none does. Either way it matches any text, but sharing one
+// form would change one backend's output, so each keeps its own.
 func wildcardRegex(v *ast.String, whole bool) string {
 	parts := v.Parts
 	start, end := whole, whole

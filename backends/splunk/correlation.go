@@ -47,15 +47,14 @@ func (b *Backend) ConvertCorrelation(c *backends.Correlation, format string) ([]
 	return []string{q}, nil
 }
 
-// correlation returns the search of one correlation.
+// correlation returns the search of one correlation: its events, their
+// aggregation and the condition on it.
 func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 	doc := c.Doc
 	ts, err := c.Timespan()
 	if err != nil {
 		return "", err
 	}
-	span := binSpan(ts)
-	temporal := doc.Type == "temporal" || doc.Type == "temporal_ordered"
 	fields := append([]string(nil), doc.GroupBy...)
 	aggField := ""
 	if doc.Condition != nil && doc.Condition.Field != "" {
@@ -66,7 +65,32 @@ func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	events, err := b.events(c, renames)
+	if err != nil {
+		return "", err
+	}
+	by := "_time"
+	for _, g := range doc.GroupBy {
+		by += " " + quoteField(names[g])
+	}
+	agg, cond, err := aggregation(c, "| bin _time span="+binSpan(ts), by, quoteField(names[aggField]))
+	if err != nil {
+		return "", err
+	}
+	q := events + "\n\n" + agg
+	if cond != "" {
+		q += "\n\n" + cond
+	}
+	return q, nil
+}
 
+// events returns the events of correlation c: the search of its one input,
+// or a multisearch (a union, when an input is a correlation) of the
+// searches of its inputs, each giving its events the rule's name in
+// event_type and its fields their names in the combined events (renames,
+// by input).
+func (b *Backend) events(c *backends.Correlation, renames [][]rename) (string, error) {
+	temporal := c.Doc.Type == "temporal" || c.Doc.Type == "temporal_ordered"
 	var subs []string
 	stream := true
 	for i, in := range c.Inputs {
@@ -92,66 +116,66 @@ func (b *Backend) correlation(c *backends.Correlation) (string, error) {
 		}
 		subs = append(subs, "[ "+q+tail.String()+" ]")
 	}
-	events := subs[0]
-	if len(subs) > 1 {
-		// multisearch runs streaming searches side by side; union also takes
-		// the results of correlations (appended like a subsearch).
-		cmd := "| multisearch"
-		if !stream {
-			cmd = "| union"
-		}
-		events = cmd + "\n" + strings.Join(subs, "\n")
+	if len(subs) == 1 {
+		return subs[0], nil
 	}
+	// multisearch runs streaming searches side by side; union also takes
+	// the results of correlations (appended like a subsearch).
+	cmd := "| multisearch"
+	if !stream {
+		cmd = "| union"
+	}
+	return cmd + "\n" + strings.Join(subs, "\n"), nil
+}
 
-	by := "_time"
-	for _, g := range doc.GroupBy {
-		by += " " + quoteField(names[g])
-	}
-	bin := "| bin _time span=" + span
-	var agg, cond string
+// aggregation returns the commands that count the events of correlation c
+// by window (bin) and group (by, the fields after _time), and the
+// condition on the count as a search command ("" without one). field is
+// the aggregated field of the value_* types, as written in the search.
+func aggregation(c *backends.Correlation, bin, by, field string) (agg, cond string, err error) {
+	doc := c.Doc
 	switch doc.Type {
 	case "event_count":
 		agg = bin + "\n| stats count as event_count by " + by
-		cond = condition("event_count", doc.Condition)
+		return agg, condition("event_count", doc.Condition), nil
 	case "value_count", "value_sum", "value_avg", "value_median":
 		fn := map[string]string{"value_count": "dc", "value_sum": "sum", "value_avg": "avg", "value_median": "median"}[doc.Type]
-		agg = bin + "\n| stats " + fn + "(" + quoteField(names[aggField]) + ") as " + doc.Type + " by " + by
-		cond = condition(doc.Type, doc.Condition)
+		agg = bin + "\n| stats " + fn + "(" + field + ") as " + doc.Type + " by " + by
+		return agg, condition(doc.Type, doc.Condition), nil
 	case "value_percentile":
 		// The share, in percent, that each value of the field has among the
 		// events of its group and window.
 		agg = bin +
 			"\n| eventstats count as group_events by " + by +
-			"\n| stats count as value_events max(group_events) as group_events by " + by + " " + quoteField(names[aggField]) +
+			"\n| stats count as value_events max(group_events) as group_events by " + by + " " + field +
 			"\n| eval value_percentile=100*value_events/group_events"
-		cond = condition("value_percentile", doc.Condition)
+		return agg, condition("value_percentile", doc.Condition), nil
 	case "temporal":
-		if x, err := c.Condition(); err != nil || x != nil {
-			if err != nil {
-				return "", err
-			}
-			agg = bin + "\n| stats values(event_type) as event_types by " + by
-			cond = "| search " + extended(x)
-			break
-		}
-		agg = bin + "\n| stats dc(event_type) as event_type_count by " + by
-		cc := doc.Condition
-		if cc == nil {
-			cc = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
-		}
-		cond = condition("event_type_count", cc)
+		return temporalAgg(c, bin, by)
 	case "temporal_ordered":
-		if agg, cond, err = orderedAgg(c, bin, by); err != nil {
-			return "", err
-		}
-	default:
-		return "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to SPL", doc.Type)
+		return orderedAgg(c, bin, by)
 	}
-	q := events + "\n\n" + agg
-	if cond != "" {
-		q += "\n\n" + cond
+	return "", "", ast.Errorf(doc.DocPos, "correlation type %q cannot be converted to SPL", doc.Type)
+}
+
+// temporalAgg writes the aggregation of a temporal correlation: the names
+// of the rules that matched in each window and group, tested by its
+// extended condition (an expression over the rule names) if it has one,
+// otherwise their number, which must reach the threshold (all the rules
+// without one).
+func temporalAgg(c *backends.Correlation, bin, by string) (agg, cond string, err error) {
+	x, err := c.Condition()
+	if err != nil {
+		return "", "", err
 	}
-	return q, nil
+	if x != nil {
+		return bin + "\n| stats values(event_type) as event_types by " + by, "| search " + extended(x), nil
+	}
+	cc := c.Doc.Condition
+	if cc == nil {
+		cc = &ast.CorrCond{Ops: []ast.CorrOp{{Op: "gte", Value: &ast.Number{Text: strconv.Itoa(len(c.Inputs))}}}}
+	}
+	return bin + "\n| stats dc(event_type) as event_type_count by " + by, condition("event_type_count", cc), nil
 }
 
 // input returns the search of one referenced rule (with the exclusions of

@@ -116,7 +116,8 @@ func regexOf(m *backends.Match) (*ast.Regex, bool) {
 // and "$" also matches before a line break that ends the value: the
 // wildcards are under (?s) and the end is "\z", so that the expression
 // matches exactly the strings of the value. Control characters are written
-// as \xhh, so that the search holds none.
+// as \xhh, so that the search holds none. KQL's wildcardRegex (package
+// kql) anchors alike in RE2 and says why the two are kept apart.
 func casedRegex(s *ast.String, keyword bool) *ast.Regex {
 	parts := s.Parts
 	start, end := !keyword, !keyword

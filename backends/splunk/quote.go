@@ -6,6 +6,7 @@ import (
 
 	"github.com/sigma2kql/sigma2kql/ast"
 	"github.com/sigma2kql/sigma2kql/backends"
+	"github.com/sigma2kql/sigma2kql/internal/escape"
 )
 
 // quoteText returns s as an SPL string literal: in double quotes, with
@@ -17,12 +18,7 @@ func quoteText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\\' || c == '"' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
+	escape.Backslash(&b, s, `\"`)
 	b.WriteByte('"')
 	return b.String()
 }
@@ -49,28 +45,12 @@ func writeValue(b *strings.Builder, s *ast.String) {
 	for _, p := range s.Parts {
 		switch p.Kind {
 		case ast.Literal:
-			writeEscaped(b, p.Text)
+			escape.Backslash(b, p.Text, `\"*`)
 		case ast.WildcardMulti, ast.WildcardSingle:
 			b.WriteByte('*')
 		}
 	}
 	b.WriteByte('"')
-}
-
-// writeEscaped writes the literal text s of a search value: a backslash
-// before each backslash, double quote and asterisk.
-func writeEscaped(b *strings.Builder, s string) {
-	for {
-		i := strings.IndexAny(s, `\"*`)
-		if i < 0 {
-			b.WriteString(s)
-			return
-		}
-		b.WriteString(s[:i])
-		b.WriteByte('\\')
-		b.WriteByte(s[i])
-		s = s[i+1:]
-	}
 }
 
 // quoteField returns a field name for the search command: bare when it

@@ -1,6 +1,7 @@
-// Package escape writes text for places that can only hold printable
-// characters, such as a comment line of a YAML file or a value of a
-// Splunk .conf file, so that it reads back exactly.
+// Package escape writes text so that it reads back exactly: for places
+// that can only hold printable characters, such as a comment line of a
+// YAML file or a value of a Splunk .conf file, and for syntaxes that mark
+// their special characters with a backslash.
 package escape
 
 import (
@@ -31,4 +32,21 @@ func Unprintable(s string, printable func(rune) bool) string {
 		}
 	}
 	return b.String()
+}
+
+// Backslash writes s to b with a backslash before each of its characters
+// that is in special (ASCII characters only): a Sigma literal's "*" and
+// "?", or an SPL value's backslash, double quote and "*".
+func Backslash(b *strings.Builder, s, special string) {
+	for {
+		i := strings.IndexAny(s, special)
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		b.WriteByte('\\')
+		b.WriteByte(s[i])
+		s = s[i+1:]
+	}
 }

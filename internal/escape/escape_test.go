@@ -3,6 +3,7 @@ package escape
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode"
 )
@@ -38,6 +39,22 @@ func TestUnprintable(t *testing.T) {
 		}
 		if back := decode(got); back != c.in {
 			t.Errorf("%q: reads back as %q", c.in, back)
+		}
+	}
+}
+
+func TestBackslash(t *testing.T) {
+	for _, c := range []struct{ in, special, out string }{
+		{"", `*?`, ""},
+		{"plain", `*?`, "plain"},
+		{"a*b?c\\", `*?`, `a\*b\?c\`},
+		{`"*"\`, `\"*`, `\"\*\"\\`},
+		{"é*\xff?", `*?`, "é\\*\xff\\?"},
+	} {
+		var b strings.Builder
+		Backslash(&b, c.in, c.special)
+		if got := b.String(); got != c.out {
+			t.Errorf("Backslash(%q, %q) = %q, want %q", c.in, c.special, got, c.out)
 		}
 	}
 }
