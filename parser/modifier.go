@@ -573,9 +573,6 @@ func windash(s *ast.String) (*ast.Expansion, int) {
 	return e, len(slots)
 }
 
-// parsePlaceholders reads a value under the expand modifier: "%name%" is a
-// placeholder, "\%" a literal percent sign; wildcards and other escapes
-// follow the usual rules.
 // expandLiterals returns s with the %name% placeholders of its literal
 // parts made Placeholder parts; "\%" is a literal percent sign.
 func expandLiterals(s *ast.String) *ast.String {
@@ -624,6 +621,9 @@ func escapeWildcards(s string) string {
 	return b.String()
 }
 
+// parsePlaceholders reads a value under the expand modifier: "%name%" is a
+// placeholder, "\%" a literal percent sign; wildcards and other escapes
+// follow the usual rules.
 func parsePlaceholders(pos ast.Pos, raw string) *ast.String {
 	out := &ast.String{ValuePos: pos}
 	var lit strings.Builder
