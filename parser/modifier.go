@@ -17,23 +17,51 @@ import (
 	"github.com/sigma2kql/sigma2kql/internal/suggest"
 )
 
-// modifierNames maps every accepted modifier spelling to its canonical name.
-var modifierNames = map[string]string{
-	"contains": "contains", "startswith": "startswith", "endswith": "endswith",
-	"all": "all", "exists": "exists", "cased": "cased", "neq": "neq",
-	"windash": "windash", "re": "re",
-	"i": "i", "ignorecase": "i", "m": "m", "multiline": "m", "s": "s", "dotall": "s",
-	"base64": "base64", "base64offset": "base64offset",
-	"utf16le": "utf16le", "wide": "utf16le", "utf16be": "utf16be", "utf16": "utf16",
-	"lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte",
-	"minute": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month", "year": "year",
-	"cidr": "cidr", "expand": "expand", "fieldref": "fieldref",
+// A modify applies one value modifier to one value and returns an error
+// message, "" when the modifier applies. name is the modifier's canonical
+// name, which tells the members of a family (contains, startswith,
+// endswith) apart.
+type modify func(name string, mv *mval) string
+
+// modifiers is the one list of the modifiers the parser knows, each under
+// its canonical name with the function that applies it to a value. all and
+// neq change the field match, not its values (see values), and have none.
+var modifiers = map[string]modify{
+	"contains": modAffix, "startswith": modAffix, "endswith": modAffix,
+	"all": nil, "neq": nil,
+	"exists": modExists, "cased": modCased, "windash": modWindash, "re": modRe,
+	"i": modRegexFlag, "m": modRegexFlag, "s": modRegexFlag,
+	"base64": modBase64, "base64offset": modBase64,
+	"utf16le": modUTF16, "utf16be": modUTF16, "utf16": modUTF16,
+	"lt": modCompare, "lte": modCompare, "gt": modCompare, "gte": modCompare,
+	"minute": modTimePart, "hour": modTimePart, "day": modTimePart,
+	"week": modTimePart, "month": modTimePart, "year": modTimePart,
+	"cidr": modCIDR, "expand": modExpand, "fieldref": modFieldRef,
+}
+
+// modifierAliases maps the other spellings of modifiers to their canonical
+// names.
+var modifierAliases = map[string]string{
+	"ignorecase": "i", "multiline": "m", "dotall": "s", "wide": "utf16le",
+}
+
+// canonicalModifier returns the canonical name of a modifier spelling and
+// whether the parser knows it.
+func canonicalModifier(spelling string) (string, bool) {
+	if c, ok := modifierAliases[spelling]; ok {
+		return c, true
+	}
+	_, ok := modifiers[spelling]
+	return spelling, ok
 }
 
 // ModifierNames returns every modifier spelling the parser accepts.
 func ModifierNames() []string {
-	out := make([]string, 0, len(modifierNames))
-	for k := range modifierNames {
+	out := make([]string, 0, len(modifiers)+len(modifierAliases))
+	for k := range modifiers {
+		out = append(out, k)
+	}
+	for k := range modifierAliases {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -51,7 +79,7 @@ type mval struct {
 func (p *parser) values(fm *ast.FieldMatch, list *yaml.Node, scalars []*yaml.Node) {
 	ok := true
 	for i, m := range fm.Modifiers {
-		c, known := modifierNames[m.Name]
+		c, known := canonicalModifier(m.Name)
 		if !known {
 			ok = false
 			msg := fmt.Sprintf("unknown modifier %q", m.Name)
@@ -168,147 +196,216 @@ func applyModifier(name string, mv *mval) string {
 		e.Values = out
 		return ""
 	}
-	bad := func(want string) string {
-		return fmt.Sprintf("modifier '%s' applies to %s, not to the %s", name, want, describe(mv.v))
+	if f := modifiers[name]; f != nil {
+		return f(name, mv)
 	}
-	switch name {
-	case "contains", "startswith", "endswith":
-		switch v := mv.v.(type) {
-		case *ast.String:
-			if name != "startswith" && !v.StartsWith(ast.WildcardMulti) {
-				v.Prepend(ast.Part{Kind: ast.WildcardMulti})
-			}
-			if name != "endswith" && !v.EndsWith(ast.WildcardMulti) {
-				v.Append(ast.Part{Kind: ast.WildcardMulti})
-			}
-		case *ast.Regex:
-			if name != "startswith" && !strings.HasPrefix(v.Pattern, ".*") && !strings.HasPrefix(v.Pattern, "^") {
-				v.Pattern = ".*" + v.Pattern
-			}
-			if name != "endswith" && !strings.HasSuffix(v.Pattern, ".*") && !strings.HasSuffix(v.Pattern, "$") {
-				v.Pattern += ".*"
-			}
-		case *ast.FieldRef:
-			if v.Match != ast.MatchEqual {
-				return fmt.Sprintf("modifier '%s' cannot follow another of contains, startswith, endswith on a field reference", name)
-			}
-			v.Match = map[string]ast.MatchKind{"contains": ast.MatchContains, "startswith": ast.MatchStartsWith, "endswith": ast.MatchEndsWith}[name]
-		default:
-			return bad("strings, regular expressions and field references")
+	return ""
+}
+
+// notFor is the message for a modifier applied to a value it does not
+// take; want names the values it takes.
+func notFor(name string, mv *mval, want string) string {
+	return fmt.Sprintf("modifier '%s' applies to %s, not to the %s", name, want, describe(mv.v))
+}
+
+// affixMatch is how contains, startswith and endswith compare a field
+// with a referenced field.
+var affixMatch = map[string]ast.MatchKind{"contains": ast.MatchContains, "startswith": ast.MatchStartsWith, "endswith": ast.MatchEndsWith}
+
+// modAffix applies contains, startswith or endswith: a wildcard (or .* in
+// a regular expression) on the open sides, unless one is there already.
+func modAffix(name string, mv *mval) string {
+	switch v := mv.v.(type) {
+	case *ast.String:
+		if name != "startswith" && !v.StartsWith(ast.WildcardMulti) {
+			v.Prepend(ast.Part{Kind: ast.WildcardMulti})
 		}
-	case "cased":
-		switch v := mv.v.(type) {
-		case *ast.String:
-			v.Cased = true
-		case *ast.FieldRef:
-			v.Cased = true
-		case *ast.Regex:
-		default:
-			return bad("strings")
+		if name != "endswith" && !v.EndsWith(ast.WildcardMulti) {
+			v.Append(ast.Part{Kind: ast.WildcardMulti})
 		}
-	case "base64", "base64offset":
-		v, ok := mv.v.(*ast.String)
-		if !ok {
-			return bad("strings")
+	case *ast.Regex:
+		if name != "startswith" && !strings.HasPrefix(v.Pattern, ".*") && !strings.HasPrefix(v.Pattern, "^") {
+			v.Pattern = ".*" + v.Pattern
 		}
-		if !v.IsPlain() {
-			return fmt.Sprintf("modifier '%s' cannot encode the wildcards of %s: apply contains, startswith or endswith after it instead", name, describe(v))
+		if name != "endswith" && !strings.HasSuffix(v.Pattern, ".*") && !strings.HasSuffix(v.Pattern, "$") {
+			v.Pattern += ".*"
 		}
-		b := stringBytes(v)
-		if name == "base64" {
-			mv.v = ast.NewString(v.ValuePos, base64.StdEncoding.EncodeToString(b))
-			return ""
+	case *ast.FieldRef:
+		if v.Match != ast.MatchEqual {
+			return fmt.Sprintf("modifier '%s' cannot follow another of contains, startswith, endswith on a field reference", name)
 		}
-		mv.v = base64Offsets(v.ValuePos, b)
-	case "utf16le", "utf16be", "utf16":
-		v, ok := mv.v.(*ast.String)
-		if !ok {
-			return bad("strings")
-		}
-		mv.v = encodeUTF16(v, name)
-	case "windash":
-		v, ok := mv.v.(*ast.String)
-		if !ok {
-			return bad("strings")
-		}
-		e, n := windash(v)
-		if e == nil {
-			return fmt.Sprintf("modifier 'windash' would expand %s into %d^%d alternatives (%d flag dashes); the limit is %d flag dashes in one value", describe(v), len(windashChars), n, n, maxWindashFlags)
-		}
-		mv.v = e
-	case "re":
-		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
-			if !mv.pristine {
-				return "modifier 're' must come first: it reads the value as written, so no other modifier may change it before"
-			}
-			return bad("strings")
-		}
-		if err := checkRegex(mv.raw); err != "" {
-			return fmt.Sprintf("invalid regular expression %q: %s", clip(mv.raw), err)
-		}
-		mv.v = &ast.Regex{ValuePos: mv.v.Pos(), Pattern: mv.raw}
-	case "i", "m", "s":
-		v, ok := mv.v.(*ast.Regex)
-		if !ok {
-			return fmt.Sprintf("modifier '%s' is a flag of 're': write 're|%s'", name, name)
-		}
-		if !strings.Contains(v.Flags, name) {
-			v.Flags = sortFlags(v.Flags + name)
-		}
-	case "cidr":
-		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
-			return "modifier 'cidr' needs a network written as a string, e.g. '10.0.0.0/8', with no other modifier before it"
-		}
-		network := mv.raw
-		if !strings.Contains(network, "/") {
-			// A single address is a network of one address, as for
-			// Python's ip_network, which the reference uses.
-			if a, err := netip.ParseAddr(network); err == nil && a.Zone() == "" {
-				network = netip.PrefixFrom(a, a.BitLen()).String()
-			}
-		}
-		ip, _, err := net.ParseCIDR(network)
-		if err != nil {
-			return fmt.Sprintf("invalid CIDR network %q: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fe80::/10", clip(mv.raw))
-		}
-		mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: network, IPv6: ip.To4() == nil}
-	case "exists":
-		v, ok := mv.v.(*ast.Bool)
-		if !ok {
-			return bad("the booleans true and false")
-		}
-		mv.v = &ast.Exists{ValuePos: v.ValuePos, Exists: v.Value}
-	case "expand":
-		v, ok := mv.v.(*ast.String)
-		if !ok || v.Bytes {
-			return bad("strings")
-		}
-		if mv.pristine {
-			mv.v = parsePlaceholders(v.Pos(), mv.raw)
-		} else {
-			// After contains, startswith or endswith: the placeholders
-			// are in the literal text between the added wildcards.
-			mv.v = expandLiterals(v)
-		}
-	case "fieldref":
-		if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
-			return "modifier 'fieldref' needs a field name written as a string, with no other modifier before it"
-		}
-		mv.v = &ast.FieldRef{ValuePos: mv.v.Pos(), Field: mv.raw}
-	case "lt", "lte", "gt", "gte":
-		v, ok := mv.v.(*ast.Number)
-		if !ok {
-			return bad("numbers")
-		}
-		op := map[string]ast.CompareOp{"lt": ast.Less, "lte": ast.LessEqual, "gt": ast.Greater, "gte": ast.GreaterEqual}[name]
-		mv.v = &ast.Compare{ValuePos: v.ValuePos, Op: op, Number: v}
-	case "minute", "hour", "day", "week", "month", "year":
-		v, ok := mv.v.(*ast.Number)
-		if !ok {
-			return bad("numbers")
-		}
-		mv.v = &ast.TimePart{ValuePos: v.ValuePos, Part: name, Number: v}
+		v.Match = affixMatch[name]
+	default:
+		return notFor(name, mv, "strings, regular expressions and field references")
 	}
+	return ""
+}
+
+// modCased makes a string or a field comparison case-sensitive; a regular
+// expression is already.
+func modCased(name string, mv *mval) string {
+	switch v := mv.v.(type) {
+	case *ast.String:
+		v.Cased = true
+	case *ast.FieldRef:
+		v.Cased = true
+	case *ast.Regex:
+	default:
+		return notFor(name, mv, "strings")
+	}
+	return ""
+}
+
+// modBase64 applies base64, or base64offset: the three encodings at the
+// offsets of a base64 stream.
+func modBase64(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.String)
+	if !ok {
+		return notFor(name, mv, "strings")
+	}
+	if !v.IsPlain() {
+		return fmt.Sprintf("modifier '%s' cannot encode the wildcards of %s: apply contains, startswith or endswith after it instead", name, describe(v))
+	}
+	b := stringBytes(v)
+	if name == "base64" {
+		mv.v = ast.NewString(v.ValuePos, base64.StdEncoding.EncodeToString(b))
+		return ""
+	}
+	mv.v = base64Offsets(v.ValuePos, b)
+	return ""
+}
+
+// modUTF16 applies utf16le, utf16be or utf16 (little-endian after a byte
+// order mark).
+func modUTF16(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.String)
+	if !ok {
+		return notFor(name, mv, "strings")
+	}
+	mv.v = encodeUTF16(v, name)
+	return ""
+}
+
+// modWindash expands a string into its spellings with each flag dash.
+func modWindash(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.String)
+	if !ok {
+		return notFor(name, mv, "strings")
+	}
+	e, n := windash(v)
+	if e == nil {
+		return fmt.Sprintf("modifier 'windash' would expand %s into %d^%d alternatives (%d flag dashes); the limit is %d flag dashes in one value", describe(v), len(windashChars), n, n, maxWindashFlags)
+	}
+	mv.v = e
+	return ""
+}
+
+// modRe reads the value as written as a regular expression.
+func modRe(name string, mv *mval) string {
+	if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+		if !mv.pristine {
+			return "modifier 're' must come first: it reads the value as written, so no other modifier may change it before"
+		}
+		return notFor(name, mv, "strings")
+	}
+	if err := checkRegex(mv.raw); err != "" {
+		return fmt.Sprintf("invalid regular expression %q: %s", clip(mv.raw), err)
+	}
+	mv.v = &ast.Regex{ValuePos: mv.v.Pos(), Pattern: mv.raw}
+	return ""
+}
+
+// modRegexFlag adds the flag i, m or s to a regular expression.
+func modRegexFlag(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.Regex)
+	if !ok {
+		return fmt.Sprintf("modifier '%s' is a flag of 're': write 're|%s'", name, name)
+	}
+	if !strings.Contains(v.Flags, name) {
+		v.Flags = sortFlags(v.Flags + name)
+	}
+	return ""
+}
+
+// modCIDR reads the value as written as a network.
+func modCIDR(name string, mv *mval) string {
+	if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+		return "modifier 'cidr' needs a network written as a string, e.g. '10.0.0.0/8', with no other modifier before it"
+	}
+	network := mv.raw
+	if !strings.Contains(network, "/") {
+		// A single address is a network of one address, as for
+		// Python's ip_network, which the reference uses.
+		if a, err := netip.ParseAddr(network); err == nil && a.Zone() == "" {
+			network = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+	}
+	ip, _, err := net.ParseCIDR(network)
+	if err != nil {
+		return fmt.Sprintf("invalid CIDR network %q: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fe80::/10", clip(mv.raw))
+	}
+	mv.v = &ast.CIDR{ValuePos: mv.v.Pos(), Network: network, IPv6: ip.To4() == nil}
+	return ""
+}
+
+// modExists turns true or false into a test that the field is present or
+// absent.
+func modExists(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.Bool)
+	if !ok {
+		return notFor(name, mv, "the booleans true and false")
+	}
+	mv.v = &ast.Exists{ValuePos: v.ValuePos, Exists: v.Value}
+	return ""
+}
+
+// modExpand makes the %name% placeholders of a string Placeholder parts.
+func modExpand(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.String)
+	if !ok || v.Bytes {
+		return notFor(name, mv, "strings")
+	}
+	if mv.pristine {
+		mv.v = parsePlaceholders(v.Pos(), mv.raw)
+	} else {
+		// After contains, startswith or endswith: the placeholders
+		// are in the literal text between the added wildcards.
+		mv.v = expandLiterals(v)
+	}
+	return ""
+}
+
+// modFieldRef reads the value as written as the name of a field to compare
+// with.
+func modFieldRef(name string, mv *mval) string {
+	if _, ok := mv.v.(*ast.String); !ok || !mv.pristine {
+		return "modifier 'fieldref' needs a field name written as a string, with no other modifier before it"
+	}
+	mv.v = &ast.FieldRef{ValuePos: mv.v.Pos(), Field: mv.raw}
+	return ""
+}
+
+// compareOps are the comparisons of the modifiers lt, lte, gt and gte.
+var compareOps = map[string]ast.CompareOp{"lt": ast.Less, "lte": ast.LessEqual, "gt": ast.Greater, "gte": ast.GreaterEqual}
+
+// modCompare applies lt, lte, gt or gte to a number.
+func modCompare(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.Number)
+	if !ok {
+		return notFor(name, mv, "numbers")
+	}
+	mv.v = &ast.Compare{ValuePos: v.ValuePos, Op: compareOps[name], Number: v}
+	return ""
+}
+
+// modTimePart compares a part of a timestamp (minute, hour, day, week,
+// month or year) with a number.
+func modTimePart(name string, mv *mval) string {
+	v, ok := mv.v.(*ast.Number)
+	if !ok {
+		return notFor(name, mv, "numbers")
+	}
+	mv.v = &ast.TimePart{ValuePos: v.ValuePos, Part: name, Number: v}
 	return ""
 }
 
@@ -476,9 +573,6 @@ func windash(s *ast.String) (*ast.Expansion, int) {
 	return e, len(slots)
 }
 
-// parsePlaceholders reads a value under the expand modifier: "%name%" is a
-// placeholder, "\%" a literal percent sign; wildcards and other escapes
-// follow the usual rules.
 // expandLiterals returns s with the %name% placeholders of its literal
 // parts made Placeholder parts; "\%" is a literal percent sign.
 func expandLiterals(s *ast.String) *ast.String {
@@ -527,6 +621,9 @@ func escapeWildcards(s string) string {
 	return b.String()
 }
 
+// parsePlaceholders reads a value under the expand modifier: "%name%" is a
+// placeholder, "\%" a literal percent sign; wildcards and other escapes
+// follow the usual rules.
 func parsePlaceholders(pos ast.Pos, raw string) *ast.String {
 	out := &ast.String{ValuePos: pos}
 	var lit strings.Builder

@@ -556,81 +556,41 @@ func quoted(l string, i int) (s string, end int, ok bool) {
 		return l[i+1 : j], j + 1, true
 	}
 	if q == '\'' {
-		var b strings.Builder
-		for j = i + 1; j < len(l); j++ {
-			if l[j] != '\'' {
-				b.WriteByte(l[j])
-				continue
-			}
-			if j+1 < len(l) && l[j+1] == '\'' {
-				b.WriteByte('\'')
-				j++
-				continue
-			}
-			return b.String(), j + 1, true
-		}
-		return "", 0, false
+		return singleQuoted(l, i)
 	}
+	return doubleQuoted(l, i, j)
+}
+
+// singleQuoted decodes a single-quoted scalar that starts at byte offset i
+// of l, where a doubled quote stands for one quote.
+func singleQuoted(l string, i int) (s string, end int, ok bool) {
+	var b strings.Builder
+	for j := i + 1; j < len(l); j++ {
+		if l[j] != '\'' {
+			b.WriteByte(l[j])
+			continue
+		}
+		if j+1 < len(l) && l[j+1] == '\'' {
+			b.WriteByte('\'')
+			j++
+			continue
+		}
+		return b.String(), j + 1, true
+	}
+	return "", 0, false
+}
+
+// doubleQuoted decodes a double-quoted scalar that starts at byte offset i
+// of l and has its first escape at offset j.
+func doubleQuoted(l string, i, j int) (s string, end int, ok bool) {
 	b := []byte(l[i+1 : j])
 	for j < len(l) {
-		c := l[j]
-		switch c {
+		switch c := l[j]; c {
 		case '"':
 			return string(b), j + 1, true
 		case '\\':
-			if j+1 == len(l) {
-				return "", 0, false // a line continuation
-			}
-			var n int
-			switch e := l[j+1]; e {
-			case '0':
-				b = append(b, 0)
-			case 'a':
-				b = append(b, '\a')
-			case 'b':
-				b = append(b, '\b')
-			case 't':
-				b = append(b, '\t')
-			case 'n':
-				b = append(b, '\n')
-			case 'v':
-				b = append(b, '\v')
-			case 'f':
-				b = append(b, '\f')
-			case 'r':
-				b = append(b, '\r')
-			case 'e':
-				b = append(b, 0x1b)
-			case ' ', '"', '/', '\'', '\\':
-				b = append(b, e)
-			case 'N':
-				b = utf8.AppendRune(b, 0x85)
-			case '_':
-				b = utf8.AppendRune(b, 0xa0)
-			case 'L':
-				b = utf8.AppendRune(b, 0x2028)
-			case 'P':
-				b = utf8.AppendRune(b, 0x2029)
-			case 'x':
-				n = 2
-			case 'u':
-				n = 4
-			case 'U':
-				n = 8
-			default:
+			if b, j, ok = appendEscape(b, l, j); !ok {
 				return "", 0, false
-			}
-			j += 2
-			if n > 0 {
-				if j+n > len(l) {
-					return "", 0, false
-				}
-				code, err := strconv.ParseUint(l[j:j+n], 16, 32)
-				if err != nil || code >= 0xd800 && code <= 0xdfff || code > 0x10ffff {
-					return "", 0, false
-				}
-				b = utf8.AppendRune(b, rune(code))
-				j += n
 			}
 		default:
 			b = append(b, c)
@@ -638,6 +598,83 @@ func quoted(l string, i int) (s string, end int, ok bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// appendEscape appends to b the character that the escape at byte offset j
+// of l (a backslash) stands for, and returns the offset after the escape.
+// ok is false for what decodeFast leaves to yaml.v3: a line continuation,
+// an unknown escape, a code point that is not a character.
+func appendEscape(b []byte, l string, j int) (_ []byte, end int, ok bool) {
+	if j+1 == len(l) {
+		return nil, 0, false // a line continuation
+	}
+	e := l[j+1]
+	j += 2
+	if n := hexEscapeDigits(e); n > 0 {
+		if j+n > len(l) {
+			return nil, 0, false
+		}
+		code, err := strconv.ParseUint(l[j:j+n], 16, 32)
+		if err != nil || code >= 0xd800 && code <= 0xdfff || code > 0x10ffff {
+			return nil, 0, false
+		}
+		return utf8.AppendRune(b, rune(code)), j + n, true
+	}
+	r, ok := charEscape(e)
+	if !ok {
+		return nil, 0, false
+	}
+	return utf8.AppendRune(b, r), j, true
+}
+
+// hexEscapeDigits returns the number of hexadecimal digits after the
+// escape \x, \u or \U, and 0 for any other escape.
+func hexEscapeDigits(e byte) int {
+	switch e {
+	case 'x':
+		return 2
+	case 'u':
+		return 4
+	case 'U':
+		return 8
+	}
+	return 0
+}
+
+// charEscape returns the character that the one-letter escape \e stands
+// for in a double-quoted scalar.
+func charEscape(e byte) (rune, bool) {
+	switch e {
+	case '0':
+		return 0, true
+	case 'a':
+		return '\a', true
+	case 'b':
+		return '\b', true
+	case 't':
+		return '\t', true
+	case 'n':
+		return '\n', true
+	case 'v':
+		return '\v', true
+	case 'f':
+		return '\f', true
+	case 'r':
+		return '\r', true
+	case 'e':
+		return 0x1b, true
+	case ' ', '"', '/', '\'', '\\':
+		return rune(e), true
+	case 'N':
+		return 0x85, true
+	case '_':
+		return 0xa0, true
+	case 'L':
+		return 0x2028, true
+	case 'P':
+		return 0x2029, true
+	}
+	return 0, false
 }
 
 // blockScalar decodes a literal (|) or folded (>) block scalar whose
@@ -652,8 +689,27 @@ func (d *fastDecoder) blockScalar(n, i int) (*yaml.Node, bool) {
 	} else {
 		v.Style = yaml.FoldedStyle
 	}
-	chomp := 0
-	j := i + 1
+	chomp, ok := blockChomping(l, i+1)
+	if !ok {
+		return nil, false // an indentation indicator, or text
+	}
+	d.li++
+	indent, ok := d.blockIndent(n)
+	if !ok {
+		return nil, false
+	}
+	text, ok := d.blockText(indent, literal, chomp)
+	if !ok {
+		return nil, false
+	}
+	v.Value = text
+	return v, true
+}
+
+// blockChomping reads the chomping indicator of a block scalar header at
+// byte offset j of l: -1 for strip (-), 1 for keep (+), 0 for clip (none).
+// ok is false when anything but a comment follows.
+func blockChomping(l string, j int) (chomp int, ok bool) {
 	if j < len(l) && (l[j] == '-' || l[j] == '+') {
 		chomp = 1
 		if l[j] == '-' {
@@ -661,13 +717,15 @@ func (d *fastDecoder) blockScalar(n, i int) (*yaml.Node, bool) {
 		}
 		j++
 	}
-	if !restIsComment(l, j) {
-		return nil, false // an indentation indicator, or text
-	}
-	d.li++
-	// The indentation: the deepest of the leading empty lines and the
-	// first line of text, at least n+1.
-	indent, k := 0, d.li
+	return chomp, restIsComment(l, j)
+}
+
+// blockIndent returns the indentation of the block scalar whose text
+// starts on the current line, in a block whose indentation is n: the
+// deepest of the leading empty lines and the first line of text, at least
+// n+1. ok is false when leading empty lines are deeper than the text.
+func (d *fastDecoder) blockIndent(n int) (indent int, ok bool) {
+	k := d.li
 	for ; k < len(d.lines); k++ {
 		ind := indentOf(d.lines[k])
 		indent = max(indent, ind)
@@ -677,8 +735,16 @@ func (d *fastDecoder) blockScalar(n, i int) (*yaml.Node, bool) {
 	}
 	indent = max(indent, n+1)
 	if k < len(d.lines) && indentOf(d.lines[k]) < indent && k > d.li {
-		return nil, false // leading empty lines deeper than the text
+		return 0, false // leading empty lines deeper than the text
 	}
+	return indent, true
+}
+
+// blockText reads the lines of a block scalar indented by indent from the
+// current line on, and moves past them; it folds the line breaks of a
+// folded scalar and chomps the final ones as chomp (see blockChomping)
+// says.
+func (d *fastDecoder) blockText(indent int, literal bool, chomp int) (string, bool) {
 	var b []byte
 	var leadingBreak, leadingBlank bool
 	trailing := 0 // empty lines since the last line of text
@@ -695,7 +761,7 @@ func (d *fastDecoder) blockScalar(n, i int) (*yaml.Node, bool) {
 			break
 		}
 		if ind == len(line) {
-			return nil, false // a line of spaces deeper than the text
+			return "", false // a line of spaces deeper than the text
 		}
 		text := line[indent:]
 		trailingBlank := text[0] == ' '
@@ -721,8 +787,7 @@ func (d *fastDecoder) blockScalar(n, i int) (*yaml.Node, bool) {
 			b = append(b, '\n')
 		}
 	}
-	v.Value = string(b)
-	return v, true
+	return string(b), true
 }
 
 // plainTag returns the tag yaml.v3 resolves an untagged plain scalar to.
