@@ -312,19 +312,29 @@ func TestOutputFileARMSplit(t *testing.T) {
 		writeRule(t, in, fmt.Sprintf("r%03d.yml", i), "    s:\n        CommandLine: a\n    condition: s\n")
 	}
 	file := filepath.Join(dir, "all.json")
-	// An earlier run wrote one template: it stays, named in a warning.
+	convert := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}
+	// A file of that name that is no template is the user's: no word, and
+	// --prune leaves it.
 	if err := os.WriteFile(file, []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	convert := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", "-f", "arm", "-o", file, in}
-	_, stderr, code := runCLI(convert, dir)
+	_, stderr, code := runCLI(append(convert, "--prune"), dir)
+	if data, err := os.ReadFile(file); code != 0 || err != nil || string(data) != "{}" || strings.Contains(stderr, "earlier run") {
+		t.Fatalf("a file that is no template: exit %d, %q, %v\n%s", code, data, err, stderr)
+	}
+	// An earlier run wrote one template: it stays, named in a warning.
+	earlier := `{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}`
+	if err := os.WriteFile(file, []byte(earlier), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = runCLI(convert, dir)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	if want := "warning: " + file + " is left from an earlier run"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
-	if data, err := os.ReadFile(file); err != nil || string(data) != "{}" {
+	if data, err := os.ReadFile(file); err != nil || string(data) != earlier {
 		t.Errorf("%s changed without --prune: %q, %v", file, data, err)
 	}
 	var counts []int
