@@ -6,13 +6,6 @@ import "slices"
 // parsers cited are Microsoft's ASIM parsers (Azure/Azure-Sentinel,
 // Parsers/ASim*/Parsers), as rowmodel.ASIM models them.
 var asimApproximations = []approximation{
-	{"network direction",
-		"ASIM's Sysmon network parser (ASimNetworkSessionMicrosoftSysmon) sets no NetworkDirection: it reads " +
-			"Initiated only to choose the side (Dst when true, Src when false) that holds the process, then drops " +
-			"it. The pipeline compares Initiated as NetworkDirection (Outbound, Inbound), which the parsers of " +
-			"other sources (Defender, Windows Firewall) write, so on a Sysmon row a rule on Initiated does not " +
-			"fire, and a rule on its absence does (golden/DEVIATIONS.md, sentinel_asim, Initiated).",
-		func(c *Case) bool { return c.Field == "Initiated" && isEvent(c, sysmonChannel, 3) }},
 	{"file creation time",
 		"ASIM's Sysmon file parser reads CreationUtcTime as a datetime (TargetFileCreationTime), which the " +
 			"query compares as Kusto's text of it (2025-10-24T10:44:35.8970000Z), not Sysmon's " +
