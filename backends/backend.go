@@ -46,11 +46,13 @@ type Assembler interface {
 // A Splitter is an Assembler whose format limits what one file may hold
 // (an ARM template: 800 resources, 4 MB): Split returns the texts of the
 // files holding the documents, in order, one when they fit in one file,
-// or an error that says why they cannot be written. Splits reports whether
-// the format may need several files at all.
+// or an error that says why they cannot be written. SplitPart reports
+// whether data is a file that Split writes for the format (always false
+// for a format that is never split), so that the parts an earlier run
+// left can be told from the user's own files.
 type Splitter interface {
 	Split(format string, docs []string) ([]string, error)
-	Splits(format string) bool
+	SplitPart(format string, data []byte) bool
 }
 
 // An OptionChecker is a Backend that can check its options for a format

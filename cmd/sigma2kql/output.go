@@ -149,50 +149,39 @@ func (w *outputs) writeFile(name string, results []engine.Result) error {
 		}
 	}
 	w.parts = names
-	if s, ok := w.backend.(backends.Splitter); ok && s.Splits(w.format) {
-		w.leftovers = leftovers(name, len(names))
+	if s, ok := w.backend.(backends.Splitter); ok {
+		w.leftovers = leftovers(name, len(names), func(data []byte) bool { return s.SplitPart(w.format, data) })
 	}
 	return nil
 }
 
-// leftovers lists the templates that an earlier run into name wrote and
-// this run, writing n files, did not: name itself when the documents now
-// need numbered files, and the numbered files past the n-th (from
-// name.1.ext when one file now holds them all). Deployed with this run's
-// files, for example as analytics*.json, they would deploy their rules
-// twice. Splits (backends.Splitter) is true of ARM templates only.
-func leftovers(name string, n int) []string {
+// leftovers lists the files that an earlier run into name wrote and this
+// run, writing n files, did not: name itself when the documents now need
+// numbered files, and the numbered files past the n-th (from name.1.ext
+// when one file now holds them all). isPart tells such a file (an ARM
+// template, backends.Splitter) from one of the user's under such a name.
+// Deployed with this run's files, for example as analytics*.json, they
+// would deploy their rules twice.
+func leftovers(name string, n int, isPart func([]byte) bool) []string {
+	part := func(path string) bool {
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+		data, err := os.ReadFile(path)
+		return err == nil && isPart(data)
+	}
 	var old []string
 	first := 1
 	if n > 1 {
 		first = n + 1
+		if part(name) {
+			old = append(old, name)
+		}
 	}
-	if n > 1 && isTemplate(name) {
-		old = append(old, name)
-	}
-	for k := first; isTemplate(numbered(name, k, 2)); k++ {
+	for k := first; part(numbered(name, k, 2)); k++ {
 		old = append(old, numbered(name, k, 2))
 	}
 	return old
-}
-
-// isTemplate reports whether path is a regular file holding a deployment
-// template, as this tool writes them (a JSON object with a $schema and
-// resources): a file of another kind that merely has such a name is the
-// user's, not a leftover.
-func isTemplate(path string) bool {
-	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	var t struct {
-		Schema    string          `json:"$schema"`
-		Resources json.RawMessage `json:"resources"`
-	}
-	return json.Unmarshal(data, &t) == nil && strings.Contains(t.Schema, "deploymentTemplate") && t.Resources != nil
 }
 
 // pruneLeftovers deletes the leftovers of writeFile (in a dry run, lists

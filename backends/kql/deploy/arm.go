@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sigma2kql/sigma2kql/ast"
-	"strings"
 )
 
 // Facts about the ARM API of Sentinel analytic rules
@@ -235,4 +235,15 @@ func marshal(v any) string {
 		panic("deploy: " + err.Error()) // the types here always encode
 	}
 	return b.String()
+}
+
+// isARMTemplate reports whether data is a deployment template: a JSON
+// object with resources whose $schema is a deploymentTemplate schema (of
+// any version, so that templates of earlier releases count too).
+func isARMTemplate(data []byte) bool {
+	var t struct {
+		Schema    string          `json:"$schema"`
+		Resources json.RawMessage `json:"resources"`
+	}
+	return json.Unmarshal(data, &t) == nil && strings.Contains(t.Schema, "/deploymentTemplate.json") && t.Resources != nil
 }

@@ -131,13 +131,14 @@ func (b *Backend) Assemble(format string, docs []string) string {
 // ARM templates of at most ARMMaxResources resources and ARMMaxBytes
 // bytes each, one file for the other formats.
 func (b *Backend) Split(format string, docs []string) ([]string, error) {
-	if b.Splits(format) {
+	if format == FormatARM {
 		return ARMTemplates(docs)
 	}
 	return []string{b.Assemble(format, docs)}, nil
 }
 
-// Splits reports whether a file of the format may be split: ARM templates.
-func (b *Backend) Splits(format string) bool {
-	return format == FormatARM
+// SplitPart reports whether data is an ARM template (the only format that
+// is split).
+func (b *Backend) SplitPart(format string, data []byte) bool {
+	return format == FormatARM && isARMTemplate(data)
 }
