@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // A function is a scalar function: its arity (max -1 for any number) and
@@ -38,6 +40,10 @@ var functions = map[string]function{
 	"toupper":   {1, 1, func(a []Value) (Value, error) { return strings.ToUpper(toString(a[0])), nil }},
 	"strlen":    {1, 1, func(a []Value) (Value, error) { return int64(len([]rune(toString(a[0])))), nil }},
 	"strcat":    {1, 64, strcat},
+	// extract(regex, captureGroup, source): the text the group (0: the
+	// whole match) matched at the first match of the RE2 regex; "no
+	// match" gives the empty string (a string is never null).
+	"extract": {3, 3, extract},
 	// parse_json(): a string that is not valid JSON gives a dynamic
 	// holding the original string; a dynamic is used as is.
 	"parse_json": {1, 1, parseJSON},
@@ -163,6 +169,47 @@ func strcat(a []Value) (Value, error) {
 		b.WriteString(toString(v))
 	}
 	return b.String(), nil
+}
+
+func extract(a []Value) (Value, error) {
+	pat, ok := a[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("extract() needs a string regex, found a %s", typeName(a[0]))
+	}
+	group, ok := a[1].(int64)
+	if !ok || group < 0 {
+		return nil, fmt.Errorf("extract() needs a capture group number, found %v", a[1])
+	}
+	re, err := cachedRegexp(pat)
+	if err != nil {
+		return nil, fmt.Errorf("extract(): invalid RE2 pattern: %v", err)
+	}
+	if int(group) > re.NumSubexp() {
+		return nil, fmt.Errorf("extract(): the regex has no capture group %d", group)
+	}
+	if a[2] == nil {
+		return "", nil
+	}
+	m := re.FindStringSubmatch(toString(a[2]))
+	if m == nil {
+		return "", nil
+	}
+	return m[group], nil
+}
+
+// regexps caches the compiled patterns of extract().
+var regexps sync.Map
+
+func cachedRegexp(pat string) (*regexp.Regexp, error) {
+	if re, ok := regexps.Load(pat); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return nil, err
+	}
+	regexps.Store(pat, re)
+	return re, nil
 }
 
 func parseJSON(a []Value) (Value, error) {

@@ -45,6 +45,11 @@ func TestPredicates(t *testing.T) {
 		{`"Fabrikam" endswith "Kam"`, true}, {`"Fabrikam" endswith "brik"`, false},
 		{`"Fabrikam" endswith_cs "kam"`, true}, {`"Fabrikam" endswith_cs "Kam"`, false},
 		{`"Fabrikam" !endswith "brik"`, true},
+		// extract(): the group of the first match, "" without a match.
+		{`extract(@"[^\\]*$", 0, @"CONTOSO\bob") == "bob"`, true},
+		{`extract(@"[^\\]*$", 0, "bob") == "bob"`, true},
+		{`extract(@"^([^\\]*)\\", 1, @"CONTOSO\bob") == "CONTOSO"`, true},
+		{`extract(@"^([^\\]*)\\", 1, "bob") == ""`, true},
 		// has: whole terms (maximal runs of alphanumerics).
 		{`"North America" has "america"`, true}, {`"North America" has "amer"`, false},
 		{`"North America" !has "amer"`, true},
@@ -143,6 +148,8 @@ func TestErrors(t *testing.T) {
 		{`T | where J.PipeName == "x"`, `member access on string column J: KQL needs parse_json(J) first`},
 		{`Nope | where S == "x"`, `unknown table "Nope"`},
 		{`T | where S matches regex "("`, `invalid RE2 pattern`},
+		{`T | where extract("(", 0, S) == ""`, `invalid RE2 pattern`},
+		{`T | where extract("a", 1, S) == ""`, `no capture group 1`},
 		{`T | where S == "x" extra`, `unexpected "extra"`},
 		{`T | where Timestamp > ago(1d)`, `function ago(): not supported`},
 		{`T | where S == "unterminated`, `string literal`},
