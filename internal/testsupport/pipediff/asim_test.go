@@ -18,6 +18,11 @@ var asimApproximations = []approximation{
 		func(c *Case) bool {
 			return c.value() == "-" && slices.Contains([]string{"RuleName", "SourceHostname", "DestinationHostname"}, c.Field)
 		}},
+	{"logon without a port",
+		"the Security log writes '-' for the source port of a logon without one; ASIM's port columns are " +
+			"numbers (SrcPortNumber), which the parser leaves null, so a test of '-' or of a text that '-' holds " +
+			"does not find it, and a test of null does.",
+		func(c *Case) bool { return c.Field == "IpPort" && c.value() == "-" }},
 	{"4688 process IDs",
 		"Security 4688's ProcessId is the creating process's ID, in hexadecimal; Sysmon 1's ProcessId is the new " +
 			"process's, in decimal. A process_creation rule does not say which log it reads, and the pipeline maps " +

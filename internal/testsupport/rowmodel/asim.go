@@ -26,6 +26,8 @@ import (
 //     (Sysmon 11, 23, 26)
 //   - [sysmon-network]  .../ASimNetworkSession/Parsers/ASimNetworkSessionMicrosoftSysmon.yaml
 //     (Sysmon 3)
+//   - [security-auth]   .../ASimAuthentication/Parsers/ASimAuthenticationMicrosoftSecurityEvents.yaml
+//     and ASimAuthenticationMicrosoftWindowsEvent.yaml (Security 4624, 4625, 4634, 4647)
 //
 // The parsers are Microsoft's own normalization (the product), read for the
 // value forms they produce; the schema articles say which columns exist.
@@ -51,6 +53,10 @@ var asimEvents = map[eventKey]func(ev WindowsEvent) Row{
 	{sysmon, 23}:     func(ev WindowsEvent) Row { return asimSysmonFile(ev, "FileDeleted") },
 	{sysmon, 26}:     func(ev WindowsEvent) Row { return asimSysmonFile(ev, "FileDeleted") },
 	{security, 4688}: asimSecurityProcess,
+	{security, 4624}: asimSecurityLogon,
+	{security, 4625}: asimSecurityLogon,
+	{security, 4634}: asimSecurityLogon,
+	{security, 4647}: asimSecurityLogon,
 }
 
 // asimNotRecorded says why no ASIM parser of these tables returns the

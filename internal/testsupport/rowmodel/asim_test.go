@@ -42,6 +42,20 @@ func TestASIMRows(t *testing.T) {
 			"imProcessCreate", map[string]any{"EventProduct": "Security Events", "TargetProcessName": `C:\w.exe`, "TargetProcessCommandLine": "w",
 				"ActingProcessName": `C:\p.exe`, "ActorUsername": `D\s`, "TargetUsername": "-", "TargetUsernameType": "Simple", "TargetProcessId": "16",
 				"ActingProcessId": "4", "TargetProcessTokenElevation": "%%1936"}},
+		{"logon", security, 4624, `{"SubjectUserName": "HOST$", "SubjectDomainName": "DOM", "SubjectUserSid": "S-1-5-18", "SubjectLogonId": "0x3e7",
+			"TargetUserName": "bob", "TargetDomainName": "DOM", "TargetLogonId": "0x3144c", "LogonType": 10, "AuthenticationPackageName": "Negotiate",
+			"WorkstationName": "WS1", "IpAddress": "10.0.0.5", "IpPort": "50123"}`,
+			"imAuthentication", map[string]any{"EventType": "Logon", "EventResult": "Success", "ActorUsername": `DOM\HOST$`, "TargetUsername": `DOM\bob`,
+				"User": `DOM\bob`, "TargetUsernameType": "Windows", "ActorSessionId": "0x3e7", "TargetSessionId": "0x3144c", "EventSubType": "RemoteInteractive",
+				"LogonProtocol": "Negotiate", "SrcIpAddr": "10.0.0.5", "SrcPortNumber": int64(50123), "SrcHostname": "WS1", "Dvc": "WS1",
+				"TargetHostname": "host", "LogonTarget": "host", "EventOriginalType": "4624", "EventResultDetails": nil}},
+		{"failed logon", security, 4625, `{"TargetUserName": "eve", "TargetDomainName": "-", "LogonType": 3, "Status": "0xc000006d", "SubStatus": "0xc000006a",
+			"IpAddress": "-", "IpPort": "-"}`,
+			"imAuthentication", map[string]any{"EventType": "Logon", "EventResult": "Failure", "TargetUsername": "eve", "TargetUsernameType": "Simple",
+				"EventSubType": "Network", "EventOriginalResultDetails": "STATUS_WRONG_PASSWORD", "EventResultDetails": "Incorrect password",
+				"SrcIpAddr": "-", "SrcPortNumber": nil}},
+		{"logoff", security, 4634, `{"TargetUserName": "bob", "TargetDomainName": "DOM", "LogonType": 12}`,
+			"imAuthentication", map[string]any{"EventType": "Logoff", "EventResult": "Success", "EventSubType": nil}},
 	}
 	checkRows(t, ASIM{}, tableSchema(t, "sentinel_asim.json", "sentinel_asim"), cases)
 }
