@@ -30,14 +30,16 @@ var asimApproximations = []approximation{
 		func(c *Case) bool { return c.Field == "ProcessId" && isEvent(c, "Security", 4688) }},
 	{"registry key spelling",
 		"ASIM's Sysmon registry parser spells root keys out (HKEY_LOCAL_MACHINE); the pipeline respells whole " +
-			"path segments (replace_segments), so a text that cuts one (Lm\\System) has no counterpart " +
+			"path segments (replace_segments), so a text that cuts one (Lm\\System), a text found only in ASIM's " +
+			"spelling (_LOCAL) and a regular expression on Sysmon's spelling (HKU) have no counterpart " +
 			"(golden/DEVIATIONS.md, Registry paths in imRegistry).",
-		func(c *Case) bool { return c.Field == "TargetObject" && cutsSegment(c.value(), c.Texts) }},
+		func(c *Case) bool { return c.Field == "TargetObject" && spellingDiffers(c, asimPath(c)) }},
 	{"hashes across entries",
 		"ASIM keeps each hash in its own column (TargetProcessMD5, ...SHA256, ...IMPHASH; split_hashes): a text, " +
 			"or texts joined by a wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
 		acrossHashes},
 	bareHashByLength,
+	numbersAsNumbers,
 }
 
 // isEvent reports whether the case's event is event id of channel.

@@ -52,6 +52,14 @@ type approximation struct {
 // approximations are the known approximations of each pipeline.
 var approximations = map[string][]approximation{"microsoft_xdr": xdrApproximations, "sentinel_asim": asimApproximations, "azure_monitor": azureApproximations}
 
+// fuzzOnly are the approximations of a pipeline that fuzzing found and the
+// cases of the default seed do not show, even with -long: the check that
+// every approximation explains a case leaves them out.
+var fuzzOnly = map[string][]string{
+	// IpPort: "050218" on a logon's numeric SrcPortNumber.
+	"sentinel_asim": {"numbers compared as numbers"},
+}
+
 // xdrApproximations are the known approximations of microsoft_xdr.
 var xdrApproximations = []approximation{
 	{"process file version",
@@ -72,7 +80,7 @@ var xdrApproximations = []approximation{
 			"path segments (replace_segments), so a text that cuts one (KLM\\System, ntControlSet), a text " +
 			"found only in Defender's spelling (_ of HKEY_LOCAL_MACHINE) and a regular expression on Sysmon's " +
 			"spelling have no counterpart (golden/DEVIATIONS.md, Registry paths).",
-		func(c *Case) bool { return c.Field == "TargetObject" && spellingDiffers(c) }},
+		func(c *Case) bool { return c.Field == "TargetObject" && spellingDiffers(c, defenderPath(c)) }},
 	{"hashes across entries",
 		"Defender keeps each hash in its own column (MD5, SHA1, SHA256): a text, or texts joined by a " +
 			"wildcard, across two of Sysmon's NAME=value entries of Hashes has no column to test.",
@@ -108,18 +116,22 @@ var xdrApproximations = []approximation{
 					return strings.Contains(d, t) && !strings.Contains(v, t)
 				})
 		}},
-	{"numbers compared as numbers",
-		"a number on a numeric column is compared as the number Defender records (hex_numbers for IDs " +
-			"written in hexadecimal; the backend for any number text, spaces trimmed): 0x07e2aa and 0X7E2AA " +
-			"are the ID 0x7e2aa, 050265 the port 50265, which Sigma's text comparison tells apart.",
-		func(c *Case) bool {
-			n, ok := numberOf(c.value())
-			return ok && slices.ContainsFunc(c.Texts, func(s string) bool {
-				m, ok := numberOf(strings.TrimSpace(s))
-				return ok && m == n && s != c.value()
-			})
-		}},
+	numbersAsNumbers,
 }
+
+// numbersAsNumbers is an approximation of every Kusto pipeline: the
+// backend compares a number on a numeric column as a number.
+var numbersAsNumbers = approximation{"numbers compared as numbers",
+	"a number on a numeric column is compared as the number the target records (hex_numbers for IDs " +
+		"written in hexadecimal; the backend for any number text, spaces trimmed): 0x07e2aa and 0X7E2AA " +
+		"are the ID 0x7e2aa, 050265 the port 50265, which Sigma's text comparison tells apart.",
+	func(c *Case) bool {
+		n, ok := numberOf(c.value())
+		return ok && slices.ContainsFunc(c.Texts, func(s string) bool {
+			m, ok := numberOf(strings.TrimSpace(s))
+			return ok && m == n && s != c.value()
+		})
+	}}
 
 // bareHashByLength is an approximation of every pipeline that splits
 // Sysmon's Hashes.
@@ -180,12 +192,11 @@ func insideSegment(v string, i int) bool {
 }
 
 // spellingDiffers reports whether a text of a case cuts a path segment
-// that Defender spells otherwise, is found in Defender's path of the event
-// and not in Sysmon's, or is part of a regular expression found in
-// Sysmon's path and not in Defender's.
-func spellingDiffers(c *Case) bool {
-	v := strings.ToLower(c.value())
-	d := strings.ToLower(defenderPath(c))
+// that the target spells otherwise, is found in the target's path of the
+// event (path) and not in Sysmon's, or is part of a regular expression
+// found in Sysmon's path and not in the target's.
+func spellingDiffers(c *Case, path string) bool {
+	v, d := strings.ToLower(c.value()), strings.ToLower(path)
 	return cutsSegment(c.value(), c.Texts) || slices.ContainsFunc(c.Texts, func(t string) bool {
 		t = strings.ToLower(t)
 		inV, inD := strings.Contains(v, t), strings.Contains(d, t)
@@ -197,10 +208,19 @@ func spellingDiffers(c *Case) bool {
 // key, then the value name ((Default) for the unnamed value) for value
 // events, as the pipeline's RegistryPath rebuilds it.
 func defenderPath(c *Case) string {
-	rows, _ := rowmodel.Defender{}.Rows(c.Source.Event)
+	return rowPath(rowmodel.Defender{}, c, "RegistryValueName")
+}
+
+// asimPath is the same for ASIM's registry row (RegistryValue).
+func asimPath(c *Case) string {
+	return rowPath(rowmodel.ASIM{}, c, "RegistryValue")
+}
+
+func rowPath(m rowmodel.Model, c *Case, valueColumn string) string {
+	rows, _ := m.Rows(c.Source.Event)
 	for _, r := range rows {
 		key, _ := r.Values["RegistryKey"].(string)
-		name, isValue := r.Values["RegistryValueName"].(string)
+		name, isValue := r.Values[valueColumn].(string)
 		switch {
 		case !isValue:
 			return key
@@ -424,7 +444,7 @@ func (tl *tally) check(t *testing.T) {
 	}
 	if *seed == defaultSeed && *long {
 		for _, a := range approximations[tl.pipe] {
-			if tl.known[a.name] == 0 {
+			if tl.known[a.name] == 0 && !slices.Contains(fuzzOnly[tl.pipe], a.name) {
 				t.Errorf("approximation %q explains no disagreement: remove it from approximations[%q]", a.name, tl.pipe)
 			}
 		}
