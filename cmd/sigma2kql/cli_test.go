@@ -46,6 +46,42 @@ func TestBatchFailures(t *testing.T) {
 	}
 }
 
+// TestFailOnWarning checks that --fail-on-warning makes a rule whose
+// conversion left a part out (a filter on data the target lacks) fail,
+// while the other rules of the batch are still converted.
+func TestFailOnWarning(t *testing.T) {
+	dir := t.TempDir()
+	writeRule(t, dir, "a_good.yml", "    s:\n        CommandLine: a\n    condition: s\n")
+	warned := writeRule(t, dir, "b_warned.yml", "    s:\n        CommandLine: b\n    f:\n        CurrentDirectory: 'C:\\x\\'\n    condition: s and not f\n")
+	args := []string{"convert", "-t", "kusto", "-p", "microsoft_xdr", dir}
+
+	stdout, stderr, code := runCLI(args, ".")
+	if code != 0 || strings.Count(stdout, "DeviceProcessEvents") != 2 || !strings.Contains(stderr, warned+":9:28: warning: CurrentDirectory:") {
+		t.Fatalf("without the flag: exit %d, stdout %q, stderr %q; want 0, two queries and the warning", code, stdout, stderr)
+	}
+
+	report := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code = runCLI(append(args, "--fail-on-warning", "--report", report), ".")
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if want := "DeviceProcessEvents\n| where ProcessCommandLine =~ \"a\"\n"; stdout != want {
+		t.Errorf("stdout = %q, want only the rule without a warning, %q", stdout, want)
+	}
+	for _, want := range []string{warned + ":9:28: CurrentDirectory:", "(an error with --fail-on-warning)", "1 rule converted, 1 failed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q, want %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "warning:") {
+		t.Errorf("stderr = %q: the warning is an error now, and said once", stderr)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil || !strings.Contains(string(data), `"status": "failed"`) {
+		t.Errorf("report %s (%v): want the rule listed as failed", data, err)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	rule := writeRule(t, dir, "r.yml", "    s:\n        CommandLine: a\n    condition: s\n")

@@ -27,6 +27,7 @@ type convertOptions struct {
 	DryRun               bool
 	Skip                 bool
 	FailUnsupported      bool // sigma-cli's opposite of -s, the default
+	FailOnWarning        bool // a rule whose conversion warned fails
 	BackendOpts          []string
 	Placeholders         []string
 	PlaceholderFiles     []string
@@ -126,6 +127,7 @@ func convertFlags(c *cobra.Command, o *convertOptions) {
 	f.StringArrayVarP(&o.BackendOpts, "backend-option", "O", nil, "backend option KEY=VALUE, e.g. query_table=SecurityEvent (repeatable; see 'sigma2kql list options')")
 	f.StringArrayVar(&o.Placeholders, "placeholder", nil, "placeholder values NAME=v1,v2 for the expand modifier (repeatable)")
 	f.StringArrayVar(&o.PlaceholderFiles, "placeholder-file", nil, "YAML file mapping placeholder names to values (repeatable)")
+	f.BoolVar(&o.FailOnWarning, "fail-on-warning", false, "count a rule whose conversion warned (a part left out as data the target lacks, a tag left out of a deployable format...) as failed: no query is written for it")
 	f.BoolVar(&o.DropPlaceholders, "drop-unresolved-placeholders", false, "drop values whose placeholders have no value instead of failing the rule")
 	f.StringArrayVar(&o.Filters, "filter", nil, "Sigma filter file or directory, applied to the rules it names (repeatable)")
 	f.StringVarP(&o.FilePattern, "file-pattern", "P", "", "only convert files in directories whose name matches this glob (default: *.yml and *.yaml)")
@@ -165,6 +167,9 @@ func runConvert(o *convertOptions) error {
 	all := engine.Run(c.cfg, c.in.inputs)
 	var results []engine.Result
 	results, c.skipped = splitSkipped(all)
+	if o.FailOnWarning {
+		failWarned(results)
+	}
 	st := c.diagnose(results, c.skipped)
 	out, err := c.write(results, st)
 	if err != nil {

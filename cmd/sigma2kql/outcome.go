@@ -55,6 +55,23 @@ func (c *conversion) diagnose(results, skipped []engine.Result) *stats {
 	return st
 }
 
+// failWarned makes each rule whose conversion warned a rule that failed
+// (--fail-on-warning), its warnings its errors: it is then reported,
+// counted and written (that is, not written) as any failure.
+func failWarned(results []engine.Result) {
+	for i := range results {
+		r := &results[i]
+		if r.Err != nil || len(r.Warnings) == 0 {
+			continue
+		}
+		errs := make(ast.ErrorList, len(r.Warnings))
+		for j, w := range r.Warnings {
+			errs[j] = &ast.Error{Pos: w.Pos, Msg: w.Msg + " (an error with --fail-on-warning)"}
+		}
+		r.Err, r.Warnings, r.Queries = errs.Err(), nil, nil
+	}
+}
+
 func (st *stats) count(r engine.Result) {
 	if r.Doc != nil {
 		st.read++
