@@ -3,7 +3,6 @@ package kqleval
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 )
 
@@ -12,8 +11,7 @@ type evaluator struct {
 	q       *Query
 	schema  Schema
 	data    map[string][]Row
-	visible int // number of the query's lets in scope
-	regexps map[string]*regexp.Regexp
+	visible int                              // number of the query's lets in scope
 	onWhere func(o *whereOp, in, out *table) // for Explain
 }
 
@@ -213,14 +211,9 @@ func (ev *evaluator) matches(e *Binary, l, r Value) (Value, error) {
 	if !ok {
 		return nil, ev.errAt(e, "matches regex needs a string pattern, found a %s", typeName(r))
 	}
-	re := ev.regexps[pat]
-	if re == nil {
-		var err error
-		// Kusto's regular expressions are RE2, as Go's regexp.
-		if re, err = regexp.Compile(pat); err != nil {
-			return nil, ev.errAt(e, "matches regex: invalid RE2 pattern: %v", err)
-		}
-		ev.regexps[pat] = re
+	re, err := cachedRegexp(pat)
+	if err != nil {
+		return nil, ev.errAt(e, "matches regex: invalid RE2 pattern: %v", err)
 	}
 	if l == nil {
 		return nil, nil

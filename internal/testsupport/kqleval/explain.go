@@ -2,7 +2,6 @@ package kqleval
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -13,7 +12,7 @@ import (
 // outputs rows, and the error when it fails.
 func (q *Query) Explain(schema Schema, data map[string][]Row) string {
 	var report string
-	ev := &evaluator{q: q, schema: schema, data: data, visible: len(q.lets), regexps: map[string]*regexp.Regexp{}}
+	ev := &evaluator{q: q, schema: schema, data: data, visible: len(q.lets)}
 	ev.onWhere = func(o *whereOp, in, out *table) {
 		if report == "" && len(in.rows) > 0 && len(out.rows) == 0 {
 			report = ev.explainWhere(o, in)

@@ -197,7 +197,8 @@ func extract(a []Value) (Value, error) {
 	return m[group], nil
 }
 
-// regexps caches the compiled patterns of extract().
+// regexps caches the compiled patterns of matches regex and extract().
+// Kusto's regular expressions are RE2, as Go's regexp.
 var regexps sync.Map
 
 func cachedRegexp(pat string) (*regexp.Regexp, error) {

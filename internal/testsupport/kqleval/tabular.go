@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -38,7 +37,7 @@ func LoadSchema(file string) (Schema, error) {
 // the wrong type, or a construct the evaluator does not support is an
 // error.
 func (q *Query) Run(schema Schema, data map[string][]Row) ([]Row, error) {
-	ev := &evaluator{q: q, schema: schema, data: data, visible: len(q.lets), regexps: map[string]*regexp.Regexp{}}
+	ev := &evaluator{q: q, schema: schema, data: data, visible: len(q.lets)}
 	t, err := ev.tabular(q.body)
 	if err != nil {
 		return nil, err
